@@ -1,0 +1,44 @@
+/**
+ * Entry point of the `presence-worker` binary: dispatches a sub-command to `src/cli/<name>-command.ts`.
+ * Commands are loaded lazily so `presence-worker emulator` does not load the worker stack.
+ */
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule> }> = {
+  config: {
+    describe: 'print the settings (--markdown: the docs table)',
+    load: () => import('./cli/config-command'),
+  },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.describe}`);
+  return `usage: presence-worker <command> [options]\n\ncommands:\n${rows.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}
+
+if (require.main === module || process.argv[1]?.endsWith('presence-worker.js') === true) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

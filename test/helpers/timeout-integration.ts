@@ -1,0 +1,2 @@
+// Time limit for one test in the integration tier.
+jest.setTimeout(30000);
