@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
     describe: 'print the settings (--markdown: the docs table)',
     load: () => import('./cli/config-command'),
   },
+  emulator: { describe: 'serve the Genesys Cloud emulator', load: () => import('./cli/emulator-command') },
 };
 
 function usage(): string {
