@@ -38,7 +38,7 @@ export class QueueStatsCollector {
     private readonly timeoutMs: number,
   ) {
     const registers = [registry];
-    const collector = this;
+    const snapshot = (): Promise<QueueSnapshot[]> => this.snapshot();
     this.errors = new Counter({
       name: 'gpw_metrics_collect_errors_total',
       help: 'Scrapes that could not read a queue from Redis in time.',
@@ -52,7 +52,7 @@ export class QueueStatsCollector {
       registers,
       async collect() {
         this.reset();
-        for (const q of await collector.snapshot()) {
+        for (const q of await snapshot()) {
           for (const state of STATES) {
             this.set({ queue: q.name, state }, q.counts[state] ?? 0);
           }
@@ -66,7 +66,7 @@ export class QueueStatsCollector {
       registers,
       async collect() {
         this.reset();
-        for (const q of await collector.snapshot()) {
+        for (const q of await snapshot()) {
           this.set({ queue: q.name }, q.oldestAgeSeconds);
         }
       },
@@ -76,7 +76,7 @@ export class QueueStatsCollector {
       help: 'Audit events not yet written to the audit store (waiting, delayed and active audit jobs).',
       registers,
       async collect() {
-        const audit = (await collector.snapshot()).find((q) => q.name === AUDIT_QUEUE);
+        const audit = (await snapshot()).find((q) => q.name === AUDIT_QUEUE);
         if (audit !== undefined) {
           this.set((audit.counts.waiting ?? 0) + (audit.counts.delayed ?? 0) + (audit.counts.active ?? 0));
         }

@@ -5,7 +5,6 @@ import { z } from 'zod';
  * objects into `/docs/openapi.json`, so the document cannot drift from what the code accepts.
  */
 
-// eslint-disable-next-line no-control-regex
 const noControlChars = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 const text = (max: number) =>
   z.string().max(max).refine(noControlChars, { message: 'control characters are not allowed' });
@@ -58,12 +57,9 @@ export const acceptedSchema = z
     version: z.number().int().nonnegative().meta({ description: "The agent's desired-state version." }),
     status: z.string().meta({ description: 'Status right after enqueueing (normally "queued").' }),
     statusUrl: z.string().meta({ description: 'Where to follow the request: GET /v1/requests/{requestId}.' }),
-    replayed: z
-      .boolean()
-      .optional()
-      .meta({
-        description: 'True when the Idempotency-Key matched an earlier request (same answer, no new job).',
-      }),
+    replayed: z.boolean().optional().meta({
+      description: 'True when the Idempotency-Key matched an earlier request (same answer, no new job).',
+    }),
   })
   .meta({ title: 'PresenceChangeAccepted' });
 export type Accepted = z.infer<typeof acceptedSchema>;
