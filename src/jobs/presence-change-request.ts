@@ -5,7 +5,6 @@ import { ValidationFailedError, type ValidationProblem } from './pipeline-errors
 export const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** C0/C1 controls, DEL, line/paragraph separators and bidi overrides: refused in every free-text field. */
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Most time a request may be scheduled ahead with `notBefore`. */
