@@ -151,6 +151,11 @@ export const SETTINGS = {
     'false',
     'Serve Bull Board read-only (no retry/clean/remove actions).',
   ),
+  METRICS_PORT: setting(
+    integer(0, 65_535).optional(),
+    undefined,
+    'Port of /metrics, /healthz and /readyz in processes without the api role (unset → not served).',
+  ),
 
   WORKER_CONCURRENCY: setting(
     integer(1, 1_000),
