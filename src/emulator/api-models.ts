@@ -102,3 +102,102 @@ export interface AuthTokenResponse {
   token_type: string;
   expires_in: number;
 }
+
+export interface EntityRef {
+  id: string;
+  selfUri: string;
+}
+
+export interface BusinessUnitListItemView {
+  id: string;
+  name: string;
+  authorized: boolean;
+  division: EntityRef;
+  selfUri: string;
+}
+
+export interface BusinessUnitView {
+  id: string;
+  name: string;
+  division: EntityRef;
+  settings?: {
+    startDayOfWeek: string;
+    timeZone: string;
+    metadata: { version: number; dateModified: string };
+  };
+  selfUri: string;
+}
+
+export interface AgentManagementUnitReferenceView {
+  user: EntityRef;
+  managementUnit: EntityRef;
+  businessUnit: EntityRef;
+}
+
+export interface BusinessUnitActivityCodeView {
+  id: string;
+  name: string;
+  active: boolean;
+  defaultCode: boolean;
+  category: string;
+  lengthInMinutes: number;
+  countsAsPaidTime: boolean;
+  countsAsWorkTime: boolean;
+  agentTimeOffSelectable: boolean;
+  countsTowardShrinkage: boolean;
+  plannedShrinkage: boolean;
+  interruptible: boolean;
+  secondaryPresences: EntityRef[];
+  style: { backgroundColor: string; textColorTheme: string };
+  metadata: { version: number; dateCreated: string; dateModified: string };
+  selfUri: string;
+}
+
+export interface BuAgentScheduleActivityView {
+  startDate: string;
+  lengthMinutes: number;
+  description: string;
+  activityCodeId: string;
+  paid: boolean;
+  payableMinutes: number;
+}
+
+export interface BuAgentScheduleShiftView {
+  id: string;
+  startDate: string;
+  lengthMinutes: number;
+  activities: BuAgentScheduleActivityView[];
+  manuallyEdited: boolean;
+  schedule: { id: string; weekDate: string; selfUri: string };
+}
+
+export interface BuFullDayTimeOffMarkerView {
+  businessUnitDate: string;
+  startOffsetMinutes: number;
+  endOffsetMinutes: number;
+  lengthMinutes: number;
+  description: string;
+  activityCodeId: string;
+  paid: boolean;
+  payableMinutes: number;
+}
+
+export interface BuAgentScheduleSearchView {
+  user: EntityRef;
+  shifts: BuAgentScheduleShiftView[];
+  fullDayTimeOffMarkers: BuFullDayTimeOffMarkerView[];
+}
+
+export interface BuAgentSchedulesSearchResponseView {
+  agentSchedules: BuAgentScheduleSearchView[];
+  businessUnitTimeZone: string;
+  publishedSchedules: Array<{ id: string; weekDate: string; weekCount: number; selfUri: string }>;
+}
+
+export interface BuAsyncAgentSchedulesSearchResponseView {
+  status: 'Processing' | 'Complete' | 'Canceled' | 'Error';
+  operationId: string;
+  result?: BuAgentSchedulesSearchResponseView;
+  progress?: number;
+  downloadUrl?: string;
+}

@@ -13,7 +13,11 @@ import { registerAdminRoutes } from './routes/admin-routes';
 import { registerOauthRoutes } from './routes/oauth-routes';
 import { registerPresenceRoutes } from './routes/presence-routes';
 import { registerUserRoutes } from './routes/user-routes';
+import { registerDownloadRoutes, registerWfmRoutes } from './routes/wfm-routes';
+import { ScheduleGenerator } from './schedule-generator';
 import { TokenStore } from './token-store';
+import { WfmSearches } from './wfm-searches';
+import type { EventPublisher } from './event-publisher';
 
 export const CORRELATION_HEADER = 'ININ-Correlation-Id';
 
@@ -111,15 +115,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   installErrorHandling(app);
 
+  const events: EventPublisher = { publish: () => undefined };
+  const schedules = new ScheduleGenerator(resolved.seed, org);
+  const searches = new WfmSearches(
+    () => ctx.baseUrl,
+    events,
+    () => resolved.wfmAsyncDelayMs,
+  );
+
   const hooks: AdminHooks = {
     dropWebSockets: () => 0,
     sendSocketClosing: () => 0,
-    completePendingSearches: () => 0,
-    reset: () => undefined,
+    completePendingSearches: () => searches.completeAll(),
+    reset: () => searches.reset(),
   };
   const admin = createEmulatorAdmin(ctx, hooks);
 
   registerOauthRoutes(app, ctx);
+  registerDownloadRoutes(app, searches);
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (request, reply) => {
@@ -130,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       });
       registerUserRoutes(api, ctx);
       registerPresenceRoutes(api, ctx);
+      registerWfmRoutes(api, ctx, schedules, searches);
     },
     { prefix: '/api/v2' },
   );
@@ -150,6 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clientSecret: resolved.clientSecret,
     admin,
     close: () => {
+      searches.reset();
       closing ??= app.close();
       return closing;
     },
