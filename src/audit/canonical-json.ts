@@ -1,0 +1,59 @@
+/**
+ * Canonical JSON: the one byte-exact serialisation the audit hash chain is computed over.
+ *
+ * - object keys sorted by UTF-16 code units (JavaScript's default sort), at every depth;
+ * - no whitespace; strings and numbers as `JSON.stringify` writes them (so this matches RFC 8785 / JCS for the
+ *   values an audit record holds);
+ * - keys whose value is `undefined` are left out, as `JSON.stringify` does;
+ * - anything JSON cannot represent exactly (NaN, ±Infinity, bigint, functions, symbols, class instances such as
+ *   `Date`) is refused, so two writers can never disagree about the bytes of a record.
+ */
+export class CanonicalJsonError extends Error {
+  readonly code = 'AUDIT_CANONICAL_JSON';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'CanonicalJsonError';
+  }
+}
+
+export function canonicalJson(value: unknown): string {
+  return write(value, '$');
+}
+
+function write(value: unknown, path: string): string {
+  if (value === null) {
+    return 'null';
+  }
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new CanonicalJsonError(`${path}: ${String(value)} has no JSON representation`);
+      }
+      return JSON.stringify(value);
+    case 'object':
+      return Array.isArray(value) ? writeArray(value, path) : writeObject(value, path);
+    default:
+      throw new CanonicalJsonError(`${path}: a ${typeof value} has no JSON representation`);
+  }
+}
+
+function writeArray(items: readonly unknown[], path: string): string {
+  const parts = items.map((item, i) => (item === undefined ? 'null' : write(item, `${path}[${i}]`)));
+  return `[${parts.join(',')}]`;
+}
+
+function writeObject(value: object, path: string): string {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    throw new CanonicalJsonError(`${path}: only plain objects are allowed`);
+  }
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const parts = entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v, `${path}.${k}`)}`);
+  return `{${parts.join(',')}}`;
+}
