@@ -173,6 +173,31 @@ export const SETTINGS = {
     '30000',
     'Per-agent in-flight lease: one change per agent at a time.',
   ),
+  REQUEST_TTL_SECONDS: setting(
+    integer(60, 31_536_000),
+    '604800',
+    'How long a presence-change request record (status lookup) is kept after its last update.',
+  ),
+  IDEMPOTENCY_TTL_SECONDS: setting(
+    integer(60, 2_592_000),
+    '86400',
+    'How long an Idempotency-Key (per agent and source) answers with the first request.',
+  ),
+  OBSERVED_PRESENCE_MAX_AGE_MS: setting(
+    integer(0, 600_000),
+    '2000',
+    "Stale-write guard: trust the agent's last observed presence when younger; else read it from Genesys (bulk GET).",
+  ),
+  SCHEDULE_CACHE_TTL_SECONDS: setting(
+    integer(10, 604_800),
+    '900',
+    'Lifetime of a schedule timeline the presence worker fetched itself on a cache miss.',
+  ),
+  OUTBOX_RECOVERY_AFTER_MS: setting(
+    integer(1_000, 3_600_000),
+    '10000',
+    'Accepted requests whose job is not known to be queued after this long are re-enqueued by the worker.',
+  ),
   JOB_ATTEMPTS: setting(
     integer(1, 100),
     '8',

@@ -6,8 +6,8 @@
  * |---|---|
  * | `GENESYS_RATE_LIMITED` (429), `GENESYS_BUDGET_EXHAUSTED` (shared budget) | `rate-limit`: the whole queue waits `retryAfterMs`; no attempt used |
  * | `GENESYS_CIRCUIT_OPEN` | `delay` until the breaker half-opens; not a failure |
- * | `GENESYS_SERVER`, `GENESYS_NETWORK`, `GENESYS_TIMEOUT`, `GENESYS_AUTH`, unknown errors | `retry` (attempts + exponential backoff); on the last attempt `fail` |
- * | `GENESYS_BAD_REQUEST`, `GENESYS_NOT_FOUND`, other 4xx, `GENESYS_RESPONSE_INVALID`, `JOB_INVALID_PAYLOAD`, `AGENT_STATE_MISSING` | `fail` now, dead-lettered |
+ * | `GENESYS_SERVER`, `GENESYS_NETWORK`, `GENESYS_TIMEOUT`, `GENESYS_AUTH` (401 after a token refresh), `GENESYS_NOT_APPLIED` (a bulk write skipped the user), `GENESYS_CONFLICT`, unknown errors (Redis, bugs) | `retry` (attempts + exponential backoff); on the last attempt `fail` |
+ * | `GENESYS_BAD_REQUEST`, `GENESYS_NOT_FOUND`, `GENESYS_FORBIDDEN`, other 4xx, `GENESYS_RESPONSE_INVALID` (API drift), `GENESYS_CONFIG`, `JOB_INVALID_PAYLOAD`, `AGENT_STATE_MISSING` | `fail` now, dead-lettered |
  */
 
 export type JobAction =
@@ -36,12 +36,20 @@ export interface JobAttemptContext {
 
 const RATE_LIMIT = new Set(['GENESYS_RATE_LIMITED', 'GENESYS_BUDGET_EXHAUSTED']);
 const DELAY = new Set(['GENESYS_CIRCUIT_OPEN']);
-const RETRY = new Set(['GENESYS_SERVER', 'GENESYS_NETWORK', 'GENESYS_TIMEOUT', 'GENESYS_AUTH']);
+const RETRY = new Set([
+  'GENESYS_SERVER',
+  'GENESYS_NETWORK',
+  'GENESYS_TIMEOUT',
+  'GENESYS_AUTH',
+  'GENESYS_NOT_APPLIED',
+  'GENESYS_CONFLICT',
+]);
 const PERMANENT = new Set([
   'GENESYS_BAD_REQUEST',
   'GENESYS_NOT_FOUND',
   'GENESYS_FORBIDDEN',
   'GENESYS_RESPONSE_INVALID',
+  'GENESYS_CONFIG',
   'JOB_INVALID_PAYLOAD',
   'AGENT_STATE_MISSING',
 ]);

@@ -54,6 +54,26 @@ describe('jobActionForError', () => {
     ['network', new CodedError('GENESYS_NETWORK'), { kind: 'retry', code: 'GENESYS_NETWORK' }],
     ['timeout', new CodedError('GENESYS_TIMEOUT'), { kind: 'retry', code: 'GENESYS_TIMEOUT' }],
     ['401 after refresh', new CodedError('GENESYS_AUTH', 401), { kind: 'retry', code: 'GENESYS_AUTH' }],
+    [
+      'a bulk write that skipped the user',
+      new CodedError('GENESYS_NOT_APPLIED'),
+      { kind: 'retry', code: 'GENESYS_NOT_APPLIED' },
+    ],
+    [
+      '409 (retried: presence has no versioning)',
+      new CodedError('GENESYS_CONFLICT', 409),
+      { kind: 'retry', code: 'GENESYS_CONFLICT' },
+    ],
+    [
+      '403 missing permission',
+      new CodedError('GENESYS_FORBIDDEN', 403),
+      { kind: 'fail', code: 'GENESYS_FORBIDDEN', reason: 'GENESYS_FORBIDDEN' },
+    ],
+    [
+      'client misconfigured',
+      new CodedError('GENESYS_CONFIG'),
+      { kind: 'fail', code: 'GENESYS_CONFIG', reason: 'GENESYS_CONFIG' },
+    ],
     ['a plain error (Redis, bug)', new Error('boom'), { kind: 'retry', code: 'UNKNOWN' }],
     [
       '400',
