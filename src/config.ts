@@ -121,6 +121,22 @@ export const SETTINGS = {
   ),
   AUDIT_DIR: setting(z.string().min(1), 'data/audit', 'Folder of the JSONL audit files (one per UTC day).'),
   AUDIT_BATCH_SIZE: setting(integer(1, 5_000), '500', 'Audit records written per store transaction / fsync.'),
+  AUDIT_DATABASE_SCHEMA: setting(
+    z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier'),
+    'audit',
+    'PostgreSQL schema of the audit tables (created and migrated at start-up).',
+  ),
+  AUDIT_WRITER_LEASE_MS: setting(
+    integer(1_000, 600_000),
+    '15000',
+    'Audit chain writer lease: one process writes; a standby takes over this long after it dies.',
+  ),
+  AUDIT_CHECKPOINT_KEY: setting(
+    z.string().min(32, 'must be at least 32 characters').optional(),
+    undefined,
+    'HMAC key signing audit retention checkpoints; needed by "audit retention" and to verify a pruned log.',
+    true,
+  ),
 
   POLICY_FILE: setting(
     optionalString(),

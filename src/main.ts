@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
     load: () => import('./cli/config-command'),
   },
   emulator: { describe: 'serve the Genesys Cloud emulator', load: () => import('./cli/emulator-command') },
+  audit: { describe: 'audit log: verify | export | retention', load: () => import('./cli/audit-command') },
 };
 
 function usage(): string {
