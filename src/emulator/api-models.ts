@@ -201,3 +201,27 @@ export interface BuAsyncAgentSchedulesSearchResponseView {
   progress?: number;
   downloadUrl?: string;
 }
+
+export interface AnalyticsUserPresenceRecordView {
+  startTime: string;
+  endTime?: string;
+  systemPresence: string;
+  organizationPresenceId: string;
+}
+
+export interface AnalyticsRoutingStatusRecordView {
+  startTime: string;
+  endTime?: string;
+  routingStatus: string;
+}
+
+export interface AnalyticsUserDetailView {
+  userId: string;
+  primaryPresence?: AnalyticsUserPresenceRecordView[];
+  routingStatus?: AnalyticsRoutingStatusRecordView[];
+}
+
+export interface AnalyticsUserDetailsQueryResponseView {
+  userDetails?: AnalyticsUserDetailView[];
+  totalHits: number;
+}

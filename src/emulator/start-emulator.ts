@@ -10,6 +10,7 @@ import { seedOrg } from './org-seed';
 import { PresenceStore } from './presence-store';
 import { guardRequest } from './request-guard';
 import { registerAdminRoutes } from './routes/admin-routes';
+import { registerAnalyticsRoutes } from './routes/analytics-routes';
 import { registerOauthRoutes } from './routes/oauth-routes';
 import { registerPresenceRoutes } from './routes/presence-routes';
 import { registerUserRoutes } from './routes/user-routes';
@@ -144,6 +145,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       registerUserRoutes(api, ctx);
       registerPresenceRoutes(api, ctx);
       registerWfmRoutes(api, ctx, schedules, searches);
+      registerAnalyticsRoutes(api, ctx);
     },
     { prefix: '/api/v2' },
   );
