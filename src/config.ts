@@ -87,10 +87,25 @@ export const SETTINGS = {
     '10000',
     'Longest Retry-After honoured inside one request; longer waits go back to the queue.',
   ),
+  GENESYS_CALL_BUDGET_MS: setting(
+    integer(1_000, 600_000),
+    '25000',
+    'Longest total time of one Genesys call with its in-request retries and waits; no retry starts that could end later.',
+  ),
   GENESYS_RATE_BUDGET_PER_MINUTE: setting(
     integer(1, 100_000),
     '240',
     'Genesys calls per rolling minute shared by all processes (80 % of the 300/min token limit).',
+  ),
+  GENESYS_RATE_BUDGET_MAX_WAIT_MS: setting(
+    integer(0, 60_000),
+    '2000',
+    'Longest wait of one call for the shared rate budget; longer → GENESYS_BUDGET_EXHAUSTED (the queue rate-limits).',
+  ),
+  GENESYS_PRESENCE_CACHE_TTL_MS: setting(
+    integer(0, 86_400_000),
+    '300000',
+    'How long the presence definitions (name → id resolution) are cached per process.',
   ),
   GENESYS_TOKEN_REFRESH_LEAD_SECONDS: setting(
     integer(0, 86_400),
