@@ -1,0 +1,222 @@
+import { RedisScript } from './redis-script';
+
+/**
+ * The Lua scripts that own an agent's state. Each touches only keys of one agent (hash tag `{agent:<id>}`), so
+ * it runs in one Redis Cluster slot. Like BullMQ's own scripts, some build a same-slot key from the agent key base
+ * passed in ARGV (the record of an earlier request whose id is only known inside the script).
+ *
+ * Agent state hash fields: `version`, `requestId`, `openRequestId` (latest request without an outcome),
+ * desired `presenceId`/`systemPresence`/`message`/`requestedAt`/`source`/`force`/`notBefore`; `appliedVersion`,
+ * `appliedPresenceId`, `appliedRequestId`, `appliedAt`; `serviceWritePresenceId`/`serviceWriteModifiedMs` (what
+ * Genesys answered to our last write); `observedPresenceId`/`observedModifiedMs`/`observedAt`/`observedSource`.
+ * The lease value is `<token>|<requestId>`.
+ */
+
+/**
+ * KEYS: state, new request record, lease, [idempotency key]
+ * ARGV: agent key base, requestId, expectedVersion ('' = none), now ms, request ttl ms, idempotency ttl ms,
+ *       body hash, N, N desired-state field/value pairs, then request-record field/value pairs
+ * → {'accepted', requestId, version, supersededRequestId, supersededVersion}
+ *   | {'duplicate', requestId, version, status} | {'mismatch', requestId} | {'conflict', currentVersion}
+ */
+export const ENQUEUE_SCRIPT = new RedisScript(`
+local state, req, lease, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local base, rid, expected, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local reqTtl, idemTtl, bodyHash = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+
+if idem then
+  local seen = redis.call('GET', idem)
+  if seen then
+    local r, v, h = string.match(seen, '^([^|]*)|([^|]*)|([^|]*)$')
+    if h == bodyHash then
+      local status = redis.call('HGET', base .. ':req:' .. r, 'status') or 'expired'
+      return {'duplicate', r, v, status}
+    end
+    return {'mismatch', r}
+  end
+end
+
+local current = tonumber(redis.call('HGET', state, 'version') or '0')
+if expected ~= '' and tonumber(expected) ~= current then
+  return {'conflict', tostring(current)}
+end
+local version = current + 1
+
+local superseded, supersededVersion = '', ''
+local open = redis.call('HGET', state, 'openRequestId')
+if open and open ~= '' then
+  local inflight = ''
+  local held = redis.call('GET', lease)
+  if held then
+    inflight = string.match(held, '|(.*)$') or ''
+  end
+  if open ~= inflight then
+    local oldKey = base .. ':req:' .. open
+    if redis.call('HGET', oldKey, 'status') == 'pending' then
+      redis.call('HSET', oldKey, 'status', 'superseded', 'outcomeAt', now, 'supersededBy', rid,
+        'decision', 'superseded by a newer request before it was applied')
+      redis.call('PEXPIRE', oldKey, reqTtl)
+      superseded = open
+      supersededVersion = redis.call('HGET', oldKey, 'version') or ''
+    end
+  end
+end
+
+local n = tonumber(ARGV[8])
+local pos = 9
+local desired = {}
+for i = 1, n do
+  desired[#desired + 1] = ARGV[pos]
+  desired[#desired + 1] = ARGV[pos + 1]
+  pos = pos + 2
+end
+redis.call('HDEL', state, 'message', 'notBefore', 'systemPresence')
+redis.call('HSET', state, 'version', version, 'requestId', rid, 'openRequestId', rid, unpack(desired))
+
+local record = {}
+for i = pos, #ARGV do
+  record[#record + 1] = ARGV[i]
+end
+redis.call('HSET', req, 'version', version, 'status', 'pending', 'supersedes', superseded, unpack(record))
+redis.call('PEXPIRE', req, reqTtl)
+if idem then
+  redis.call('SET', idem, rid .. '|' .. version .. '|' .. bodyHash, 'PX', idemTtl)
+end
+return {'accepted', rid, tostring(version), superseded, supersededVersion}
+`);
+
+/**
+ * KEYS: state, request record, lease
+ * ARGV: requestId, job version, lease token, lease ms, now ms, request ttl ms
+ * → {'missing'} | {'terminal', status} | {'busy', pttl} | {'superseded', byRequestId} | {'ahead', desiredVersion}
+ *   | {'claimed', HGETALL state}
+ */
+export const CLAIM_SCRIPT = new RedisScript(`
+local state, req, lease = KEYS[1], KEYS[2], KEYS[3]
+local rid, token, now = ARGV[1], ARGV[3], ARGV[5]
+local v = tonumber(ARGV[2])
+local status = redis.call('HGET', req, 'status')
+if not status then
+  return {'missing'}
+end
+if status ~= 'pending' then
+  return {'terminal', status}
+end
+local held = redis.call('GET', lease)
+local heldToken, heldRid = '', ''
+if held then
+  heldToken, heldRid = string.match(held, '^([^|]*)|(.*)$')
+end
+if held and heldToken ~= token and heldRid == rid then
+  return {'busy', tostring(redis.call('PTTL', lease))}
+end
+local desired = tonumber(redis.call('HGET', state, 'version') or '0')
+if v < desired then
+  local by = redis.call('HGET', state, 'requestId') or ''
+  redis.call('HSET', req, 'status', 'superseded', 'outcomeAt', now, 'supersededBy', by,
+    'decision', 'a newer request owns the agent; no API call')
+  redis.call('PEXPIRE', req, tonumber(ARGV[6]))
+  if redis.call('HGET', state, 'openRequestId') == rid then
+    redis.call('HDEL', state, 'openRequestId')
+  end
+  return {'superseded', by}
+end
+if v > desired then
+  return {'ahead', tostring(desired)}
+end
+if held and heldToken ~= token then
+  return {'busy', tostring(redis.call('PTTL', lease))}
+end
+redis.call('SET', lease, token .. '|' .. rid, 'PX', tonumber(ARGV[4]))
+return {'claimed', redis.call('HGETALL', state)}
+`);
+
+/**
+ * KEYS: state, request record, lease
+ * ARGV: requestId, job version, outcome, lease token ('' = none held), now ms, request ttl ms,
+ *       applied presence id, Genesys modifiedDate ms ('' = no write), then record field/value pairs
+ * → {'ok', outcome} | {'terminal', status} | {'missing'}
+ */
+export const FINALIZE_SCRIPT = new RedisScript(`
+local state, req, lease = KEYS[1], KEYS[2], KEYS[3]
+local rid, token, now = ARGV[1], ARGV[4], ARGV[5]
+local function release()
+  if token ~= '' then
+    local held = redis.call('GET', lease)
+    if held and string.sub(held, 1, #token + 1) == token .. '|' then
+      redis.call('DEL', lease)
+    end
+  end
+end
+local status = redis.call('HGET', req, 'status')
+if not status then
+  release()
+  return {'missing'}
+end
+if status ~= 'pending' then
+  release()
+  return {'terminal', status}
+end
+local outcome = ARGV[3]
+if outcome == 'applied' then
+  local applied = tonumber(redis.call('HGET', state, 'appliedVersion') or '0')
+  local v = tonumber(ARGV[2])
+  if v > applied then
+    redis.call('HSET', state, 'appliedVersion', v, 'appliedPresenceId', ARGV[7], 'appliedRequestId', rid,
+      'appliedAt', now)
+  end
+  if ARGV[8] ~= '' then
+    local modified = tonumber(ARGV[8])
+    redis.call('HSET', state, 'serviceWritePresenceId', ARGV[7], 'serviceWriteModifiedMs', modified)
+    local observed = tonumber(redis.call('HGET', state, 'observedModifiedMs') or '-1')
+    if modified >= observed then
+      redis.call('HSET', state, 'observedPresenceId', ARGV[7], 'observedModifiedMs', modified,
+        'observedAt', now, 'observedSource', 'service-write')
+    end
+  end
+end
+local record = {}
+for i = 9, #ARGV do
+  record[#record + 1] = ARGV[i]
+end
+redis.call('HSET', req, 'status', outcome, 'outcomeAt', now, unpack(record))
+redis.call('PEXPIRE', req, tonumber(ARGV[6]))
+if redis.call('HGET', state, 'openRequestId') == rid then
+  redis.call('HDEL', state, 'openRequestId')
+end
+release()
+return {'ok', outcome}
+`);
+
+/** KEYS: lease. ARGV: token. Deletes the lease if this token holds it → 1 | 0. */
+export const RELEASE_SCRIPT = new RedisScript(`
+local held = redis.call('GET', KEYS[1])
+if held and string.sub(held, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`);
+
+/** KEYS: lease. ARGV: token, lease ms. Extends the lease if this token holds it → 1 | 0. */
+export const RENEW_SCRIPT = new RedisScript(`
+local held = redis.call('GET', KEYS[1])
+if held and string.sub(held, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
+  return redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return 0
+`);
+
+/**
+ * KEYS: state. ARGV: presence id, modifiedDate ms, observed-at ms, source.
+ * Records an observation unless a newer one is already stored (events may arrive out of order) → 1 | 0.
+ */
+export const OBSERVE_SCRIPT = new RedisScript(`
+local current = tonumber(redis.call('HGET', KEYS[1], 'observedModifiedMs') or '-1')
+local modified = tonumber(ARGV[2])
+if modified >= current then
+  redis.call('HSET', KEYS[1], 'observedPresenceId', ARGV[1], 'observedModifiedMs', modified,
+    'observedAt', ARGV[3], 'observedSource', ARGV[4])
+  return 1
+end
+return 0
+`);

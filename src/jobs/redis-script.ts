@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import type { RedisConnection } from '../redis';
+
+/**
+ * A Lua script run with EVALSHA, falling back to EVAL on NOSCRIPT (after a restart, or on another cluster node),
+ * without defining commands on the shared connection.
+ */
+export class RedisScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(
+    redis: RedisConnection,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (err instanceof Error && err.message.includes('NOSCRIPT')) {
+        return redis.eval(this.source, keys.length, ...keys, ...args);
+      }
+      throw err;
+    }
+  }
+}
