@@ -83,6 +83,7 @@ export class AuditWorker implements Component {
   private head: ChainHead | undefined;
   private leader = false;
   private batchNo = 0;
+  private blockedInFetch = false;
 
   constructor(
     private readonly deps: AuditWorkerDeps,
@@ -122,6 +123,11 @@ export class AuditWorker implements Component {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    if (this.blockedInFetch) {
+      // Interrupt the idle blocking wait (nothing is held then); a job taken at that very moment stays active and
+      // is redelivered after its lock lapses, and the store recognises it.
+      void this.worker?.close(true);
+    }
     await this.loop;
     this.loop = undefined;
     this.stopRenewing();
@@ -170,7 +176,13 @@ export class AuditWorker implements Component {
   private async fetchBatch(worker: Worker): Promise<HeldJob[]> {
     const batchNo = (this.batchNo += 1);
     const tokenOf = (i: number): string => `${worker.id}:${this.lease.owner}:${batchNo}:${i}`;
-    const first = await worker.getNextJob(tokenOf(0), { block: true });
+    this.blockedInFetch = true;
+    let first;
+    try {
+      first = await worker.getNextJob(tokenOf(0), { block: !this.stopping });
+    } finally {
+      this.blockedInFetch = false;
+    }
     if (first === undefined) {
       return [];
     }
