@@ -63,8 +63,11 @@ export interface EmulatorAdmin {
   revokeAllTokens(): number;
   /** Closes every notification WebSocket abruptly (channels stay valid); returns how many. */
   dropWebSockets(): number;
-  /** Sends `v2.system.socket_closing` on every WebSocket; returns how many. */
-  sendSocketClosing(): number;
+  /**
+   * Sends `v2.system.socket_closing` on every WebSocket (returns how many); with `closeAfterMs`, the
+   * emulator then closes those sockets after that delay, as the real service does about a minute later.
+   */
+  sendSocketClosing(closeAfterMs?: number): number;
   /** Completes every WFM search still `Processing` (async mode) now; returns how many. */
   completePendingSearches(): number;
   calls(): Record<string, number>;
@@ -81,14 +84,17 @@ export interface EmulatorAdmin {
   agentChangesPresence(userId: string, presence: string, message?: string): PresenceHistoryEntry;
   /** Sets the ACD routing status (e.g. INTERACTING), as the routing engine would. */
   setRoutingStatus(userId: string, status: RoutingStatusValue): void;
-  /** Presence, history, faults, counters, rate-limit counts and pending searches back to the start state. */
+  /**
+   * Back to the start state: presence and history, faults, call counters, rate-limit counts, pending WFM
+   * searches, and notification channels (their sockets are closed). Issued tokens stay valid.
+   */
   reset(): void;
 }
 
 /** The parts the admin needs beyond the shared context (notifications and WFM plug in here). */
 export interface AdminHooks {
   dropWebSockets(): number;
-  sendSocketClosing(): number;
+  sendSocketClosing(closeAfterMs?: number): number;
   completePendingSearches(): number;
   reset(): void;
 }
@@ -154,7 +160,7 @@ export function createEmulatorAdmin(ctx: EmulatorContext, hooks: AdminHooks): Em
     failNext: (failure) => ctx.faults.addScripted(failure),
     revokeAllTokens: () => ctx.tokens.revokeAll(),
     dropWebSockets: () => hooks.dropWebSockets(),
-    sendSocketClosing: () => hooks.sendSocketClosing(),
+    sendSocketClosing: (closeAfterMs) => hooks.sendSocketClosing(closeAfterMs),
     completePendingSearches: () => hooks.completePendingSearches(),
     calls: () => ctx.counters.snapshot(),
     callCount: (method, route) => ctx.counters.get(method, route),

@@ -18,7 +18,9 @@ import { registerDownloadRoutes, registerWfmRoutes } from './routes/wfm-routes';
 import { ScheduleGenerator } from './schedule-generator';
 import { TokenStore } from './token-store';
 import { WfmSearches } from './wfm-searches';
-import type { EventPublisher } from './event-publisher';
+import { NotificationHub } from './notification-hub';
+import { publishPresenceEvents } from './presence-events';
+import { registerNotificationRoutes } from './routes/notification-routes';
 
 export const CORRELATION_HEADER = 'ININ-Correlation-Id';
 
@@ -116,19 +118,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   installErrorHandling(app);
 
-  const events: EventPublisher = { publish: () => undefined };
+  const hub = new NotificationHub(resolved.now, () => ctx.baseUrl, resolved.heartbeatMs);
+  publishPresenceEvents(ctx.presence, hub, resolved.presenceSpelling);
+  ctx.tokens.onInvalidated((tokens) => hub.endChannelsOfTokens(new Set(tokens.map((t) => t.token))));
   const schedules = new ScheduleGenerator(resolved.seed, org);
   const searches = new WfmSearches(
     () => ctx.baseUrl,
-    events,
+    hub,
     () => resolved.wfmAsyncDelayMs,
   );
 
   const hooks: AdminHooks = {
-    dropWebSockets: () => 0,
-    sendSocketClosing: () => 0,
+    dropWebSockets: () => hub.dropAll(),
+    sendSocketClosing: (closeAfterMs) => hub.socketClosing(closeAfterMs),
     completePendingSearches: () => searches.completeAll(),
-    reset: () => searches.reset(),
+    reset: () => {
+      searches.reset();
+      hub.reset();
+    },
   };
   const admin = createEmulatorAdmin(ctx, hooks);
 
@@ -146,11 +153,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       registerPresenceRoutes(api, ctx);
       registerWfmRoutes(api, ctx, schedules, searches);
       registerAnalyticsRoutes(api, ctx);
+      registerNotificationRoutes(api, ctx, hub);
     },
     { prefix: '/api/v2' },
   );
   await app.register(async (scope) => registerAdminRoutes(scope, admin), { prefix: '/__emulator' });
 
+  app.server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   await app.listen({ port: resolved.port, host: resolved.host });
   const address = app.server.address();
   if (address === null || typeof address === 'string') {
@@ -167,6 +176,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     admin,
     close: () => {
       searches.reset();
+      hub.closeAll();
       closing ??= app.close();
       return closing;
     },

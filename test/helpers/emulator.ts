@@ -102,24 +102,121 @@ export async function apiCall<T = unknown>(
   };
 }
 
+export interface TestEmulatorWithToken extends TestEmulator {
+  /** The current bearer token (replaced by `renewToken()`). */
+  token: string;
+  /** One JSON API call with the current token. */
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
+  /** Fetches a fresh token (after a revoke or expiry) and uses it from now on. */
+  renewToken(): Promise<string>;
+}
+
 /** A test emulator plus a ready token and a bound `call()`. */
-export async function startTestEmulatorWithToken(options: EmulatorOptions = {}): Promise<
-  TestEmulator & {
-    token: string;
-    call<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>;
-  }
-> {
+export async function startTestEmulatorWithToken(
+  options: EmulatorOptions = {},
+): Promise<TestEmulatorWithToken> {
   const emulator = await startTestEmulator(options);
-  const token = await fetchToken(emulator.baseUrl, emulator.clientId, emulator.clientSecret);
-  if (token.body.access_token === undefined) {
+  const issue = async (): Promise<string> => {
+    const res = await fetchToken(emulator.baseUrl, emulator.clientId, emulator.clientSecret);
+    if (res.body.access_token === undefined) {
+      throw new Error(`emulator token request failed with ${res.status}`);
+    }
+    return res.body.access_token;
+  };
+  let token: string;
+  try {
+    token = await issue();
+  } catch (err) {
     await emulator.stop();
-    throw new Error(`emulator token request failed with ${token.status}`);
+    throw err;
   }
-  const accessToken = token.body.access_token;
-  return {
+  const result: TestEmulatorWithToken = {
     ...emulator,
-    token: accessToken,
+    token,
     call: <T = unknown>(method: string, path: string, body?: unknown) =>
-      apiCall<T>(emulator.baseUrl, method, path, { token: accessToken, body }),
+      apiCall<T>(emulator.baseUrl, method, path, { token: result.token, body }),
+    renewToken: async () => {
+      result.token = await issue();
+      return result.token;
+    },
+  };
+  return result;
+}
+
+/** A notification frame as the emulator (and Genesys) sends it. */
+export interface NotificationFrame {
+  topicName?: string;
+  version?: string;
+  eventBody?: Record<string, unknown>;
+  metadata?: { CorrelationId: string };
+  result?: string;
+  status?: string;
+  message?: string;
+}
+
+export interface ChannelSocket {
+  readonly frames: NotificationFrame[];
+  /** Resolves with the first frame (already received or future) matching `predicate`; rejects after `timeoutMs`. */
+  waitFor(predicate: (frame: NotificationFrame) => boolean, timeoutMs?: number): Promise<NotificationFrame>;
+  /** Resolves with the close code once the socket is closed. */
+  closed: Promise<number>;
+  send(frame: unknown): void;
+  close(): Promise<void>;
+}
+
+/** Opens a notification WebSocket at a channel's `connectUri` and records every frame. */
+export async function openChannelSocket(connectUri: string): Promise<ChannelSocket> {
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(connectUri);
+  const frames: NotificationFrame[] = [];
+  const waiters: Array<{
+    predicate: (f: NotificationFrame) => boolean;
+    resolve: (f: NotificationFrame) => void;
+  }> = [];
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as NotificationFrame;
+    frames.push(frame);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(frame)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(frame);
+      }
+    }
+  });
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return {
+    frames,
+    closed,
+    waitFor(predicate, timeoutMs = 2000) {
+      const existing = frames.find(predicate);
+      if (existing !== undefined) {
+        return Promise.resolve(existing);
+      }
+      return new Promise<NotificationFrame>((resolve, reject) => {
+        const waiter = {
+          predicate,
+          resolve: (f: NotificationFrame) => {
+            clearTimeout(timer);
+            resolve(f);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no matching notification frame within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+    send: (frame) => ws.send(JSON.stringify(frame)),
+    close: async () => {
+      if (ws.readyState !== ws.CLOSED) {
+        ws.close();
+        await closed;
+      }
+    },
   };
 }

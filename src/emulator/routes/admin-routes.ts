@@ -39,7 +39,14 @@ export function registerAdminRoutes(admin: FastifyInstance, ops: EmulatorAdmin):
   });
   admin.post('/tokens/revoke', async () => ({ revoked: ops.revokeAllTokens() }));
   admin.post('/websockets/drop', async () => ({ dropped: ops.dropWebSockets() }));
-  admin.post('/websockets/socket-closing', async () => ({ notified: ops.sendSocketClosing() }));
+  admin.post('/websockets/socket-closing', async (request) => {
+    const body = request.body === undefined || request.body === null ? {} : objectBody(request.body);
+    const closeAfterMs = body.closeAfterMs;
+    if (closeAfterMs !== undefined && (typeof closeAfterMs !== 'number' || closeAfterMs < 0)) {
+      throw badRequest('closeAfterMs must be a non-negative number.');
+    }
+    return { notified: ops.sendSocketClosing(closeAfterMs) };
+  });
   admin.post('/wfm/complete', async () => ({ completed: ops.completePendingSearches() }));
   admin.get('/calls', async () => ops.calls());
   admin.delete('/calls', async (_request, reply) => {
