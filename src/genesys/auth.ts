@@ -54,6 +54,9 @@ interface CachedToken {
   refreshAt: number;
 }
 
+/** After a failed refresh in the lead window, the next attempt from this process waits this long. */
+const REFRESH_RETRY_MS = 5_000;
+
 /** Writes the token hash atomically: fingerprint (for compare-and-delete) and the sealed token. */
 const STORE_SCRIPT = new LuaScript(`
 redis.call('DEL', KEYS[1])
@@ -121,17 +124,10 @@ export class SharedTokenProvider implements TokenSource {
 
   async getToken(): Promise<string> {
     const current = this.memory;
-    const now = this.now();
-    if (current !== undefined && now < current.refreshAt) {
+    if (current !== undefined && this.now() < current.refreshAt) {
       return current.token;
     }
-    const pending = this.lookup();
-    if (current !== undefined && now < current.expiresAt - 1_000) {
-      // In the lead window: let the refresh run, keep using the valid token.
-      pending.catch(() => undefined);
-      return current.token;
-    }
-    return (await pending).token;
+    return (await this.lookup()).token;
   }
 
   async refreshAfterUnauthorized(token: string): Promise<string> {
@@ -174,9 +170,19 @@ export class SharedTokenProvider implements TokenSource {
         this.memory = shared;
         return shared;
       }
+      const valid = shared !== undefined && this.now() < shared.expiresAt - 1_000 ? shared : undefined;
+      if (valid !== undefined) {
+        // Lead window: nobody waits. One process (the lock holder) refreshes in the background.
+        this.memory = valid;
+        if ((await this.options.redis.get(this.failKey)) === null && (await this.lock(owner))) {
+          this.refreshFromLogin(valid)
+            .catch(() => undefined)
+            .finally(() => void this.unlock(owner));
+        }
+        return valid;
+      }
       await this.throwIfLoginRefused();
-      const locked = await this.options.redis.set(this.lockKey, owner, 'PX', this.lockTtlMs, 'NX');
-      if (locked === 'OK') {
+      if (await this.lock(owner)) {
         try {
           // Another process may have stored a token between our read and our lock.
           const again = await this.readShared();
@@ -184,16 +190,12 @@ export class SharedTokenProvider implements TokenSource {
             this.memory = again;
             return again;
           }
-          return await this.refreshFromLogin(shared);
+          return await this.refreshFromLogin(undefined);
         } finally {
-          await UNLOCK_SCRIPT.run(this.options.redis, [this.lockKey], [owner]).catch(() => undefined);
+          await this.unlock(owner);
         }
       }
-      // Someone else is refreshing.
-      if (shared !== undefined && this.now() < shared.expiresAt - 1_000) {
-        this.memory = shared;
-        return shared;
-      }
+      // Someone else is refreshing and there is no valid token: wait for theirs.
       if (this.now() >= deadline) {
         throw new GenesysTimeoutError(
           `no Genesys token: another process' refresh did not finish within ${this.waitMaxMs} ms`,
@@ -202,6 +204,14 @@ export class SharedTokenProvider implements TokenSource {
       }
       await delay(this.pollMs);
     }
+  }
+
+  private async lock(owner: string): Promise<boolean> {
+    return (await this.options.redis.set(this.lockKey, owner, 'PX', this.lockTtlMs, 'NX')) === 'OK';
+  }
+
+  private async unlock(owner: string): Promise<void> {
+    await UNLOCK_SCRIPT.run(this.options.redis, [this.lockKey], [owner]).catch(() => undefined);
   }
 
   /** Asks the login host; on failure keeps a still-valid `previous` token if there is one. */
@@ -239,7 +249,9 @@ export class SharedTokenProvider implements TokenSource {
           { err, expiresInMs: previous.expiresAt - this.now() },
           'Genesys token refresh failed; the current token is still valid',
         );
-        this.memory = previous;
+        // Try again in a while, not on every call, while the current token lasts.
+        const retryAt = Math.min(this.now() + REFRESH_RETRY_MS, previous.expiresAt - 1_000);
+        this.memory = { ...previous, refreshAt: retryAt };
         return previous;
       }
       throw err;
