@@ -96,6 +96,27 @@ describe('JSONL audit store', () => {
     expect((await runAuditCli(['verify'], { AUDIT_DIR: tmp.dir })).code).toBe(0);
   });
 
+  it('reads the head and the newest event ids back from a file larger than its read chunk', async () => {
+    const store = await openStore();
+    let head = GENESIS_HEAD;
+    for (let i = 0; i < 2_000; i += 500) {
+      const batch = buildRecords(
+        head,
+        auditEvents('big', i, 500).map((e) => ({ ...e, detail: 'x'.repeat(400) })),
+      );
+      await store.append(batch);
+      head = headOf(batch[499] as AuditRecord);
+    }
+    await store.close();
+    const small = new JsonlAuditStore({ dir: tmp.dir, logger: silentLogger, dedupWindow: 1_500 });
+    await small.open();
+    expect(await small.head()).toEqual(head);
+    expect(await small.knownEventIds(['big-1999', 'big-500', 'big-499'])).toEqual(
+      new Set(['big-1999', 'big-500']),
+    );
+    await small.close();
+  });
+
   it('remembers stored event ids across a restart (idempotency after a crash)', async () => {
     await seed(5);
     const store = await openStore();
