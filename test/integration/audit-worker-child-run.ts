@@ -15,13 +15,19 @@ import { AuditWorker } from '../../src/workers/audit-worker';
  * before acknowledging any job; `torn` writes part of its first batch (ending in half a line) and stops. The parent
  * SIGKILLs it as soon as it reports either.
  */
-const env = process.env as Record<string, string>;
-const mode = env.CRASH_MODE as 'after-append' | 'torn';
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined) {
+    throw new Error(`${name} is not set`);
+  }
+  return value;
+}
+const mode = env('CRASH_MODE') as 'after-append' | 'torn';
 const logger = createLogger({ level: 'silent' });
 const real: AuditStore =
-  env.STORE === 'postgres'
-    ? new PostgresAuditStore({ connectionString: env.DATABASE_URL, schema: env.SCHEMA, logger })
-    : new JsonlAuditStore({ dir: env.AUDIT_DIR, logger });
+  env('STORE') === 'postgres'
+    ? new PostgresAuditStore({ connectionString: env('DATABASE_URL'), schema: env('SCHEMA'), logger })
+    : new JsonlAuditStore({ dir: env('AUDIT_DIR'), logger });
 
 const hang = (): Promise<never> => new Promise<never>(() => undefined);
 
@@ -33,7 +39,7 @@ const crashing: AuditStore = Object.assign(Object.create(real) as AuditStore, {
       const lines = records.slice(0, keep).map((r) => `${canonicalJson(r)}\n`);
       const half = canonicalJson(records[keep]);
       await appendFile(
-        join(env.AUDIT_DIR, dayFileName(first.recordedAt)),
+        join(env('AUDIT_DIR'), dayFileName(first.recordedAt)),
         lines.join('') + half.slice(0, half.length / 2),
       );
       process.send?.({ crashed: 'torn', written: keep });
@@ -45,10 +51,10 @@ const crashing: AuditStore = Object.assign(Object.create(real) as AuditStore, {
   },
 });
 
-const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+const redis = new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null });
 const worker = new AuditWorker(
-  { connection: redis, prefix: env.PREFIX, store: crashing, logger },
-  { batchSize: Number(env.BATCH), leaseMs: 1_000, lockDurationMs: 1_000, stalledIntervalMs: 300 },
+  { connection: redis, prefix: env('PREFIX'), store: crashing, logger },
+  { batchSize: Number(env('BATCH')), leaseMs: 1_000, lockDurationMs: 1_000, stalledIntervalMs: 300 },
 );
 worker.start().then(
   () => process.send?.({ started: true }),
