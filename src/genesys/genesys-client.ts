@@ -201,7 +201,7 @@ export function createGenesysClient(deps: GenesysClientDeps): GenesysClient {
       budget,
       budgetMaxWaitMs: config.GENESYS_RATE_BUDGET_MAX_WAIT_MS,
     }),
-    downloadTransport: createTransport(common),
+    downloadTransport: createTransport({ ...common, maxRedirects: 3 }),
     tokens,
     breaker: {
       name: tuning.breakerName ?? 'genesys-api',

@@ -57,6 +57,8 @@ export interface TransportOptions {
   budget?: BudgetGate | undefined;
   /** Longest wait for the budget before a call fails with GENESYS_BUDGET_EXHAUSTED. */
   budgetMaxWaitMs?: number;
+  /** Redirects followed (default 0: the API never redirects; download URLs may). */
+  maxRedirects?: number;
   now?: () => number;
 }
 
@@ -69,7 +71,7 @@ export function createTransport(options: TransportOptions): AxiosInstance {
   const instance = axios.create({
     baseURL: options.baseURL,
     timeout: options.policy.timeoutMs,
-    maxRedirects: 0,
+    maxRedirects: options.maxRedirects ?? 0,
     transitional: { clarifyTimeoutError: true },
     paramsSerializer: { serialize: serializeParams },
     headers: { Accept: 'application/json' },
