@@ -1,0 +1,192 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Redis } from 'ioredis';
+import { benchPrefix, benchRedis, benchRedisUrl, deleteKeys } from './bench-redis';
+import { appendSection } from './benchmarks-md';
+import { describeMachine, formatMachine, type MachineDescription } from './machine';
+import { formatResultLine, type ResultValue } from './result-line';
+import { REPO_ROOT } from './worker-process';
+
+export type OptionSpec = Record<
+  string,
+  { type: 'string' | 'boolean'; default?: string | boolean; describe: string }
+>;
+
+export interface BenchContext {
+  name: string;
+  /** Redis key prefix of this run; every key under it is deleted at the end. */
+  prefix: string;
+  redis: Redis;
+  redisUrl: string;
+  /** bench/results/<name>-<time>/: logs of child processes, CPU profiles, raw results. */
+  runDir: string;
+  machine: MachineDescription;
+  startedAt: Date;
+  options: Record<string, string | boolean | undefined>;
+  /** Progress output (stderr, so stdout ends with the table and the result line). */
+  log(message: string): void;
+  /** A fresh sub-prefix for one run inside this bench (still under `prefix`, so still cleaned up). */
+  subPrefix(label: string): string;
+}
+
+export interface BenchOutcome {
+  setup: ReadonlyArray<readonly [string, string | number]>;
+  tables: ReadonlyArray<{ title?: string; markdown: string }>;
+  verdicts: readonly string[];
+  notes: readonly string[];
+  fields: ReadonlyArray<readonly [string, ResultValue]>;
+}
+
+const COMMON: OptionSpec = {
+  record: {
+    type: 'boolean',
+    default: true,
+    describe: 'append the results to BENCHMARKS.md (--no-record: do not)',
+  },
+  profile: {
+    type: 'boolean',
+    default: false,
+    describe: 'run the service processes with --cpu-prof (profiles in the run folder)',
+  },
+  help: { type: 'boolean', default: false, describe: 'this help' },
+};
+
+function usage(name: string, spec: OptionSpec): string {
+  const rows = Object.entries(spec).map(
+    ([k, v]) =>
+      `  --${k.padEnd(22)} ${v.describe}${v.default === undefined ? '' : ` (default ${String(v.default)})`}`,
+  );
+  return `usage: npm run bench -- ${name} [options]\n\n${rows.join('\n')}\n`;
+}
+
+/** A positive integer option. */
+export function intOption(ctx: BenchContext, key: string): number {
+  const raw = ctx.options[key];
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 1) {
+    throw new RangeError(`--${key} must be a positive integer (got ${String(raw)})`);
+  }
+  return n;
+}
+
+/**
+ * Runs one benchmark: parses options, describes the machine, gives the body a Redis prefix and a run folder, then
+ * prints the tables and the result line (last line of stdout), appends the section to BENCHMARKS.md and deletes
+ * the prefix's keys, whatever happened. Returns the exit code.
+ */
+export async function runBench(
+  name: string,
+  argv: readonly string[],
+  spec: OptionSpec,
+  body: (ctx: BenchContext) => Promise<BenchOutcome>,
+): Promise<number> {
+  const all: OptionSpec = { ...spec, ...COMMON };
+  let options: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowNegative: true,
+      options: Object.fromEntries(
+        Object.entries(all).map(([k, v]) => [
+          k,
+          { type: v.type, ...(v.default === undefined ? {} : { default: v.default }) },
+        ]),
+      ) as never,
+    });
+    options = parsed.values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${usage(name, all)}`);
+    return 2;
+  }
+  if (options.help === true) {
+    process.stdout.write(usage(name, all));
+    return 0;
+  }
+
+  const startedAt = new Date();
+  const prefix = benchPrefix(name);
+  const redisUrl = benchRedisUrl();
+  const redis = benchRedis(`bench-${name}`);
+  const runDir = path.join(
+    REPO_ROOT,
+    'bench',
+    'results',
+    `${name}-${startedAt.toISOString().replace(/[:.]/g, '-')}`,
+  );
+  await mkdir(runDir, { recursive: true });
+  let sub = 0;
+  const log = (message: string): void => {
+    process.stderr.write(`[${name} ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)}s] ${message}\n`);
+  };
+  try {
+    const machine = await describeMachine(redis);
+    log(`machine: ${formatMachine(machine)}`);
+    log(`redis prefix ${prefix}, logs in ${path.relative(REPO_ROOT, runDir)}`);
+    const ctx: BenchContext = {
+      name,
+      prefix,
+      redis,
+      redisUrl,
+      runDir,
+      machine,
+      startedAt,
+      options,
+      log,
+      subPrefix: (label) => {
+        sub += 1;
+        return `${prefix}-${label}${sub}`;
+      },
+    };
+    const outcome = await body(ctx);
+    const resultLine = formatResultLine(name, outcome.fields);
+    const section = {
+      name,
+      date: startedAt,
+      machine,
+      command: `npm run bench -- ${[name, ...argv].join(' ')}`,
+      setup: outcome.setup,
+      tables: outcome.tables,
+      verdicts: outcome.verdicts,
+      notes: outcome.notes,
+      resultLine,
+    };
+    if (options.record !== false) {
+      await appendSection(path.join(REPO_ROOT, 'BENCHMARKS.md'), section);
+      log('results appended to BENCHMARKS.md');
+    }
+    const out: string[] = [];
+    for (const t of outcome.tables) {
+      if (t.title !== undefined) {
+        out.push(t.title);
+      }
+      out.push(t.markdown, '');
+    }
+    out.push(...outcome.verdicts.map((v) => `target: ${v}`), '', resultLine, '');
+    process.stdout.write(out.join('\n'));
+    return 0;
+  } catch (err) {
+    process.stderr.write(
+      `bench ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return 1;
+  } finally {
+    const deleted = await deleteKeys(redis, prefix).catch(() => -1);
+    log(`deleted ${deleted} keys under ${prefix}`);
+    await redis.quit().catch(() => undefined);
+  }
+}
+
+/** The entry of a bench file run as a script: exits with the bench's code once stdout is flushed. */
+export function runAsScript(main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.stdout.write('', () => process.exit(code));
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
