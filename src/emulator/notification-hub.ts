@@ -225,6 +225,10 @@ export class NotificationHub implements EventPublisher {
 
   // ---- delivery -----------------------------------------------------------------------------------
 
+  isSubscribed(topicName: string): boolean {
+    return this.byTopic.has(topicName);
+  }
+
   publish(topicName: string, eventBody: unknown): void {
     const subscribers = this.byTopic.get(topicName);
     if (subscribers === undefined) {

@@ -54,6 +54,20 @@ export interface AgentState {
   readonly history: PresenceHistoryEntry[];
 }
 
+/**
+ * Per-agent memory bound: history and timelines keep the newest entries only (trimmed in chunks, so a write
+ * stays O(1) amortised). Analytics cannot see further back than what is kept.
+ */
+export const MAX_ENTRIES_PER_AGENT = 10_000;
+const TRIM_CHUNK = 1_000;
+
+function pushBounded<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > MAX_ENTRIES_PER_AGENT + TRIM_CHUNK) {
+    list.splice(0, list.length - MAX_ENTRIES_PER_AGENT);
+  }
+}
+
 export interface PresenceChange {
   agent: AgentState;
   entry: PresenceHistoryEntry;
@@ -76,6 +90,7 @@ export class PresenceStore {
   private readonly agents = new Map<string, AgentState>();
   private readonly definitions = new Map<string, PresenceDefinition>();
   private readonly listeners: Array<(change: PresenceChange) => void> = [];
+  private readonly routingListeners: Array<(agent: AgentState) => void> = [];
 
   constructor(
     private readonly org: SeededOrg,
@@ -132,7 +147,7 @@ export class PresenceStore {
     const definition =
       write.definitionId === undefined ? agent.definition : this.requireDefinition(write.definitionId);
     if (definition.id !== agent.definition.id) {
-      agent.presenceTimeline.push({
+      pushBounded(agent.presenceTimeline, {
         start: at,
         definitionId: definition.id,
         systemPresence: definition.systemPresence,
@@ -163,7 +178,7 @@ export class PresenceStore {
       clientId: write.clientId,
       via: write.via,
     };
-    agent.history.push(entry);
+    pushBounded(agent.history, entry);
     const change = { agent, entry, routingChanged };
     for (const listener of this.listeners) {
       listener(change);
@@ -182,8 +197,6 @@ export class PresenceStore {
     return changed;
   }
 
-  private readonly routingListeners: Array<(agent: AgentState) => void> = [];
-
   onRoutingChange(listener: (agent: AgentState) => void): void {
     this.routingListeners.push(listener);
   }
@@ -194,7 +207,7 @@ export class PresenceStore {
     }
     agent.routingStatus = status;
     agent.routingStart = at;
-    agent.routingTimeline.push({ start: at, status });
+    pushBounded(agent.routingTimeline, { start: at, status });
     return true;
   }
 
