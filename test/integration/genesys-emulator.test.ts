@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import type { BreakerState } from '../../src/genesys/observer';
 import { FakeClock, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { ClientHarness, rejectionOf } from './genesys-test-server';
@@ -291,6 +292,108 @@ describe('Genesys client against the emulator', () => {
 
     expect(details.data).toHaveLength(1);
     expect(details.data[0]?.primaryPresence?.at(-1)?.systemPresence).toBe('ON_QUEUE');
+  });
+});
+
+describe('Genesys client against the emulator: notification channels and async WFM search', () => {
+  let emulator: TestEmulator;
+  let harness: ClientHarness;
+  const sockets: WebSocket[] = [];
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator({ agents: 4 });
+  });
+
+  afterAll(async () => {
+    await emulator.stop();
+  });
+
+  beforeEach(() => {
+    harness = new ClientHarness();
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) {
+      socket.terminate();
+    }
+    await harness.close();
+  });
+
+  const client = () =>
+    harness.client(emulator.baseUrl, {
+      GENESYS_CLIENT_ID: emulator.clientId,
+      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+    });
+
+  it('creates a channel, replaces, adds, lists and deletes subscriptions, and HEADs channels', async () => {
+    const c = client();
+    const [a, b] = emulator.admin.agentIds();
+
+    const channel = await c.createChannel();
+    const put = await c.putSubscriptions(channel.data.id, [`v2.users.${a}.presence`]);
+    await c.addSubscriptions(channel.data.id, [`v2.users.${b}.presence`, `v2.users.${b}.routingStatus`]);
+    const listed = await c.getSubscriptions(channel.data.id);
+
+    expect(channel.data.connectUri).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/channels\//);
+    expect(put.data.map((t) => t.id)).toEqual([`v2.users.${a}.presence`]);
+    expect(listed.data.map((t) => t.id).sort()).toEqual(
+      [`v2.users.${a}.presence`, `v2.users.${b}.presence`, `v2.users.${b}.routingStatus`].sort(),
+    );
+    expect((await c.channelExists(channel.data.id)).data).toBe(true);
+    expect((await c.channelExists('no-such-channel')).data).toBe(false);
+    await c.deleteSubscriptions(channel.data.id);
+    expect((await c.getSubscriptions(channel.data.id)).data).toEqual([]);
+  });
+
+  it('completes a Processing schedule search from the notification and downloads the result', async () => {
+    const c = client();
+    const buId = (await c.listBusinessUnits()).data[0]!.id;
+    const channel = await c.createChannel();
+    await c.putSubscriptions(channel.data.id, [
+      `v2.workforcemanagement.users.${emulator.clientId}.schedules.search`,
+    ]);
+    const socket = new WebSocket(channel.data.connectUri);
+    sockets.push(socket);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const completions = new Map<string, string>();
+    const waiters = new Map<string, (url: string) => void>();
+    socket.on('message', (raw: Buffer) => {
+      const event = JSON.parse(raw.toString()) as {
+        topicName: string;
+        eventBody: { operationId?: string; downloadUrl?: string };
+      };
+      const { operationId, downloadUrl } = event.eventBody;
+      if (
+        event.topicName.endsWith('.schedules.search') &&
+        operationId !== undefined &&
+        downloadUrl !== undefined
+      ) {
+        completions.set(operationId, downloadUrl);
+        waiters.get(operationId)?.(downloadUrl);
+      }
+    });
+    const now = Date.now();
+
+    const outcome = await c.searchAgentSchedules(
+      buId,
+      { startDate: new Date(now).toISOString(), endDate: new Date(now + 86_400_000).toISOString() },
+      {
+        forceAsync: true,
+        completionTimeoutMs: 5_000,
+        awaitCompletion: (operationId) =>
+          completions.has(operationId)
+            ? Promise.resolve(completions.get(operationId))
+            : new Promise((resolve) => waiters.set(operationId, resolve)),
+      },
+    );
+
+    expect(outcome.data.status).toBe('Complete');
+    expect(outcome.data.status === 'Complete' && outcome.data.delivery).toBe('download');
+    expect(outcome.data.status === 'Complete' && outcome.data.result.agentSchedules).toHaveLength(4);
+    expect(outcome.calls).toHaveLength(2);
   });
 });
 
