@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACTIVITY_CATEGORIES } from './schedule/agent-timeline';
 
 /**
  * Every environment variable the service reads, in one schema: name, default and description.
@@ -266,6 +267,36 @@ export const SETTINGS = {
     integer(0, 60_000),
     '0',
     'Schedule follower: enqueue this long before each activity boundary.',
+  ),
+  FOLLOW_TICK_MS: setting(
+    integer(1_000, 600_000),
+    '15000',
+    'Schedule follower safety tick; each boundary also gets its own delayed job, so this bounds lateness only when that job is lost.',
+  ),
+  FOLLOW_MAX_LATENESS_MS: setting(
+    integer(1_000, 3_600_000),
+    '300000',
+    'Schedule follower: a boundary found later than this (follower down) is skipped, not applied late.',
+  ),
+  MANDATORY_ACTIVITY_CATEGORIES: setting(
+    idList().pipe(z.array(z.enum(ACTIVITY_CATEGORIES))),
+    'Break,Meal,Training',
+    "Activity categories treated as mandatory: re-asserted by the heartbeat in enforce mode, and followed over an agent's newer manual change.",
+  ),
+  ROSTER_REFRESH_MS: setting(
+    integer(60_000, 86_400_000),
+    '3600000',
+    'When MANAGED_USER_IDS is empty, the list of all users is re-read from Genesys this often.',
+  ),
+  SCHEDULE_SEARCH_WAIT_MS: setting(
+    integer(1_000, 600_000),
+    '30000',
+    'Longest wait for a WFM schedule search answered Processing; then the sync job is retried with back-off.',
+  ),
+  WFM_UNIT_LOOKUPS_PER_SYNC: setting(
+    integer(0, 100_000),
+    '500',
+    "Most agents' management-unit lookups one schedule sync makes (only for FOLLOW_MANAGEMENT_UNIT_IDS; cached 24 h).",
   ),
 
   STREAM_HEARTBEAT_TIMEOUT_MS: setting(
