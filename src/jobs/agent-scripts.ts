@@ -86,10 +86,10 @@ return {'accepted', rid, tostring(version), superseded, supersededVersion}
 `);
 
 /**
- * KEYS: state, request record, lease
+ * KEYS: state, request record, lease, stream-observed hash
  * ARGV: requestId, job version, lease token, lease ms, now ms, request ttl ms
  * → {'missing'} | {'terminal', status} | {'busy', pttl} | {'superseded', byRequestId} | {'ahead', desiredVersion}
- *   | {'claimed', HGETALL state}
+ *   | {'claimed', HGETALL state, HGETALL stream-observed}
  */
 export const CLAIM_SCRIPT = new RedisScript(`
 local state, req, lease = KEYS[1], KEYS[2], KEYS[3]
@@ -128,7 +128,7 @@ if held and heldToken ~= token then
   return {'busy', tostring(redis.call('PTTL', lease))}
 end
 redis.call('SET', lease, token .. '|' .. rid, 'PX', tonumber(ARGV[4]))
-return {'claimed', redis.call('HGETALL', state)}
+return {'claimed', redis.call('HGETALL', state), redis.call('HGETALL', KEYS[4])}
 `);
 
 /**

@@ -20,6 +20,7 @@ import {
   agentLeaseKey,
   agentStateKey,
   idempotencyKey,
+  observedKey,
   requestKey,
   userIdOfRequest,
 } from './keys';
@@ -66,7 +67,24 @@ export type ClaimResult =
   | { kind: 'busy'; ttlMs: number }
   | { kind: 'superseded'; by: string }
   | { kind: 'ahead'; desiredVersion: number }
-  | { kind: 'claimed'; state: AgentStateSnapshot };
+  | { kind: 'claimed'; state: AgentStateSnapshot; streamObserved?: StreamObservation | undefined };
+
+/** The stream role's last observation of the agent (`observedKey`). */
+export interface StreamObservation {
+  presenceId: string;
+  modifiedMs: number;
+  observedAtMs: number;
+}
+
+function parseStreamObservation(hash: Record<string, string>): StreamObservation | undefined {
+  const presenceId = hash.presenceDefinitionId;
+  const modifiedMs = hash.modifiedDate === undefined ? Number.NaN : Date.parse(hash.modifiedDate);
+  const observedAtMs = hash.observedAt === undefined ? Number.NaN : Date.parse(hash.observedAt);
+  if (presenceId === undefined || presenceId === '' || Number.isNaN(modifiedMs)) {
+    return undefined;
+  }
+  return { presenceId, modifiedMs, observedAtMs: Number.isNaN(observedAtMs) ? 0 : observedAtMs };
+}
 
 export interface FinalizeInput {
   userId: string;
@@ -160,6 +178,7 @@ export class AgentStateStore {
         agentStateKey(this.prefix, userId),
         requestKey(this.prefix, userId, requestId),
         agentLeaseKey(this.prefix, userId),
+        observedKey(this.prefix, userId),
       ],
       [requestId, version, leaseToken, leaseMs, nowMs, requestTtlMs],
     )) as unknown[];
@@ -175,7 +194,11 @@ export class AgentStateStore {
       case 'ahead':
         return { kind: 'ahead', desiredVersion: Number(reply[1]) };
       case 'claimed':
-        return { kind: 'claimed', state: parseAgentState(userId, hashToRecord(reply[1])) };
+        return {
+          kind: 'claimed',
+          state: parseAgentState(userId, hashToRecord(reply[1])),
+          streamObserved: parseStreamObservation(hashToRecord(reply[2])),
+        };
       default:
         throw new Error(`unexpected claim script reply ${JSON.stringify(reply)}`);
     }

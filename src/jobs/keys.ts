@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
  * | `<p>:{agent:<id>}:req:<requestId>` | hash | one request's record and outcome (TTL) |
  * | `<p>:{agent:<id>}:idem:<source>:<key>` | string | `requestId|version|bodyHash` of an idempotency key (TTL) |
  * | `<p>:{agent:<id>}:lease` | string | `token|requestId` of the change in flight (TTL) |
+ * | `<p>:{agent:<id>}:observed` | hash | last presence seen by the notification stream (stream role, fenced) |
  * | `<p>:{agent:<id>}:timeline` | string | the agent's `AgentTimeline` JSON (schedule cache, TTL) |
  * | `<p>:{agent:<id>}:wfm-unit` | string | the agent's business / management unit ids (TTL) |
  * | `<p>:presence-change:outbox` | zset | requests accepted but not yet known to be on the queue |

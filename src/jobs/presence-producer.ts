@@ -1,26 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { AuditEmitter, AuditEvent } from '../audit/audit-event';
+import type { AuditEmitter } from '../audit/audit-event';
 import type { Config } from '../config';
 import type { RedisConnection } from '../redis';
 import { toAgentView, type AgentView, type RequestStatus } from './agent-state';
 import { AgentStateStore } from './agent-state-store';
-import { enqueueOutboxKey, newRequestId, userIdOfRequest } from './keys';
+import { EnqueuePublisher } from './enqueue-publisher';
+import { enqueueOutboxKey, newRequestId } from './keys';
 import {
   ForceNotPermittedError,
   IdempotencyMismatchError,
   UnknownPresenceError,
   VersionConflictError,
 } from './pipeline-errors';
-import { outcomeEvent, requestedEvent } from './presence-audit-events';
 import { parsePresenceChangeRequest, type PresenceChangeRequest } from './presence-change-request';
-import {
-  PRESENCE_CHANGE_JOB_NAME,
-  presenceChangeJobOptions,
-  type PresenceChangeJob,
-  type PresenceJobConfig,
-} from './presence-change-job';
+import type { PresenceJobConfig } from './presence-change-job';
 
 /** A presence definition as the producer needs it. */
 export interface ResolvedPresence {
@@ -107,11 +102,21 @@ function bodyHash(request: PresenceChangeRequest, presenceId: string): string {
  */
 export class PresenceProducer {
   readonly store: AgentStateStore;
+  private readonly publisher: EnqueuePublisher;
   private readonly now: () => number;
 
   constructor(private readonly deps: PresenceProducerDeps) {
     this.store = new AgentStateStore(deps.redis, deps.config.QUEUE_PREFIX);
     this.now = deps.now ?? Date.now;
+    this.publisher = new EnqueuePublisher({
+      redis: deps.redis,
+      queue: deps.queue,
+      audit: deps.audit,
+      config: deps.config,
+      logger: deps.logger,
+      observer: deps.observer,
+      now: this.now,
+    });
   }
 
   /**
@@ -222,7 +227,7 @@ export class PresenceProducer {
       status: 'pending',
     };
     try {
-      await this.publish(requestId, accepted, result.superseded?.requestId, now);
+      await this.publisher.publish(requestId, accepted, result.superseded?.requestId, now);
     } catch (err) {
       // The request is accepted and recorded; the outbox entry makes a worker finish the job.
       this.deps.logger.warn(
@@ -239,69 +244,9 @@ export class PresenceProducer {
     };
   }
 
-  /** Audit events of an accepted request (and of the one it superseded), then the job, then out of the outbox. */
-  private async publish(
-    requestId: string,
-    record: Record<string, string>,
-    supersededRequestId: string | undefined,
-    now: number,
-  ): Promise<void> {
-    const events: AuditEvent[] = [requestedEvent(requestId, record)];
-    if (supersededRequestId !== undefined) {
-      const old = await this.store.getRequestRecord(supersededRequestId);
-      const event = old === undefined ? undefined : outcomeEvent(supersededRequestId, old);
-      if (event !== undefined) {
-        events.push(event);
-        this.deps.observer?.onOutcome?.('superseded', old?.source ?? 'unknown');
-      }
-    }
-    await this.deps.audit.emit(events);
-    const userId = record.userId ?? '';
-    const job: PresenceChangeJob = { userId, version: Number(record.version), requestId };
-    const notBeforeMs = record.notBefore === undefined ? undefined : Number(record.notBefore);
-    const delay = notBeforeMs === undefined ? 0 : Math.max(0, notBeforeMs - now);
-    await this.deps.queue.add(
-      PRESENCE_CHANGE_JOB_NAME,
-      job,
-      presenceChangeJobOptions(this.deps.config, requestId, delay),
-    );
-    await this.deps.redis.zrem(enqueueOutboxKey(this.deps.config.QUEUE_PREFIX), requestId);
-  }
-
-  /**
-   * Finishes requests left in the outbox for longer than `olderThanMs` (their producer died or lost Redis between
-   * the CAS and `queue.add`): re-emits their audit events and adds their job when still pending. Idempotent; safe
-   * to run from every worker process. Returns how many entries it settled.
-   */
-  async recoverOutbox(olderThanMs: number, limit = 500): Promise<number> {
-    const outbox = enqueueOutboxKey(this.deps.config.QUEUE_PREFIX);
-    const now = this.now();
-    const ids = await this.deps.redis.zrangebyscore(outbox, '-inf', now - olderThanMs, 'LIMIT', 0, limit);
-    let settled = 0;
-    for (const requestId of ids) {
-      const userId = userIdOfRequest(requestId);
-      const record = userId === undefined ? undefined : await this.store.getRequestRecord(requestId);
-      if (userId === undefined || record === undefined) {
-        await this.deps.redis.zrem(outbox, requestId);
-        settled += 1;
-        continue;
-      }
-      const supersedes = record.supersedes === '' ? undefined : record.supersedes;
-      if (record.status === 'pending') {
-        await this.publish(requestId, record, supersedes, now);
-      } else {
-        const events = [requestedEvent(requestId, record)];
-        const outcome = record.status === 'superseded' ? outcomeEvent(requestId, record) : undefined;
-        if (outcome !== undefined) {
-          events.push(outcome);
-        }
-        await this.deps.audit.emit(events);
-        await this.deps.redis.zrem(outbox, requestId);
-      }
-      this.deps.logger.warn({ requestId, userId }, 'presence-change recovered from the enqueue outbox');
-      settled += 1;
-    }
-    return settled;
+  /** See {@link EnqueuePublisher.recoverOutbox}. */
+  recoverOutbox(olderThanMs: number, limit?: number): Promise<number> {
+    return this.publisher.recoverOutbox(olderThanMs, limit);
   }
 
   /** The request's status and outcome; undefined when unknown or expired (`REQUEST_TTL_SECONDS`). */
