@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { buildService } from '../service/build-service';
+import { untilShutdown } from '../service/graceful-shutdown';
+import { parseRoles, ROLES, type Role } from '../service/roles';
+
+const USAGE = `usage: presence-worker start [--role ${ROLES.join('|')}|all]
+
+  --role   one role, a comma list (api,worker) or all (default: all)
+
+Configuration comes from the environment (presence-worker config lists it). SIGTERM/SIGINT drain and stop
+within SHUTDOWN_TIMEOUT_MS. Under PM2 the process sends 'ready' once every component has started.
+`;
+
+/** `presence-worker start --role …`: runs the service until SIGTERM/SIGINT. */
+export async function run(argv: string[]): Promise<number> {
+  let roles: readonly Role[];
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { role: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help === true) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    roles = parseRoles(values.role ?? ['all']);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const service = await buildService(config, { roles, logger });
+  try {
+    await service.start();
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    return 1;
+  }
+  if (service.httpUrl !== undefined) {
+    logger.info({ url: service.httpUrl }, 'listening');
+  }
+  // PM2 `wait_ready`: traffic and the next instance's restart wait for this.
+  process.send?.('ready');
+  return untilShutdown(() => service.stop(), { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+}
