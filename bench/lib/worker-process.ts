@@ -16,6 +16,8 @@ export interface ChildOptions {
   logFile: string;
   /** Longest wait for the child's `ready` IPC message. */
   readyTimeoutMs?: number;
+  /** Which IPC message means ready (default: the string `ready`). */
+  isReady?: (message: unknown) => boolean;
   label: string;
 }
 
@@ -26,6 +28,8 @@ export interface ChildOptions {
 export class ChildNode {
   private exited = false;
   private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The IPC message that announced readiness. */
+  readyMessage: unknown;
 
   private constructor(
     readonly label: string,
@@ -57,11 +61,15 @@ export class ChildNode {
     try {
       await Promise.race([
         new Promise<void>((resolve) => {
-          child.on('message', (message) => {
-            if (message === 'ready') {
+          const isReady = options.isReady ?? ((m: unknown) => m === 'ready');
+          const onMessage = (message: unknown): void => {
+            if (isReady(message)) {
+              node.readyMessage = message;
+              child.off('message', onMessage);
               resolve();
             }
-          });
+          };
+          child.on('message', onMessage);
         }),
         node.exit.then(({ code, signal }) => {
           throw new Error(
@@ -92,6 +100,12 @@ export class ChildNode {
   /** Sends a message over IPC (children that take commands). */
   send(message: unknown): void {
     this.child.send?.(message as never);
+  }
+
+  /** Calls `listener` with every IPC message from now on; returns the unsubscribe function. */
+  onMessage(listener: (message: unknown) => void): () => void {
+    this.child.on('message', listener);
+    return () => this.child.off('message', listener);
   }
 
   /** The next IPC message that satisfies `accept`. */
