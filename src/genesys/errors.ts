@@ -22,6 +22,7 @@ export const GENESYS_ERROR_CODES = [
   'GENESYS_NOT_APPLIED',
   'GENESYS_OPERATION_FAILED',
   'GENESYS_CONFIG',
+  'GENESYS_STATE_UNAVAILABLE',
 ] as const;
 export type GenesysErrorCode = (typeof GENESYS_ERROR_CODES)[number];
 
@@ -161,6 +162,16 @@ export class GenesysOperationError extends GenesysError {
 export class GenesysConfigError extends GenesysError {
   constructor(message: string, info: GenesysErrorInfo = {}) {
     super('GENESYS_CONFIG', message, info);
+  }
+}
+
+/**
+ * The shared state of the client (token cache, rate budget, in Redis) cannot be reached; nothing was sent to
+ * Genesys. Not a Genesys failure: it does not count against the breaker.
+ */
+export class GenesysStateUnavailableError extends GenesysError {
+  constructor(message: string, info: GenesysErrorInfo = {}) {
+    super('GENESYS_STATE_UNAVAILABLE', message, info);
   }
 }
 

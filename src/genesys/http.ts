@@ -7,6 +7,7 @@ import {
   BREAKER_FAILURE_CODES,
   GenesysBadRequestError,
   GenesysResponseInvalidError,
+  GenesysStateUnavailableError,
   isGenesysError,
 } from './errors';
 import type { GenesysResult } from './genesys-result';
@@ -180,7 +181,7 @@ export class GenesysHttp {
       defaultRetryAfterMs: this.options.defaultRetryAfterMs,
     };
     try {
-      const token = await this.options.tokens.getToken();
+      const token = await sharedState(() => this.options.tokens.getToken());
       try {
         return await this.send(spec, ctx, token);
       } catch (err) {
@@ -191,7 +192,7 @@ export class GenesysHttp {
           { route: spec.route, correlationId: ctx.lastCorrelationId },
           'Genesys refused the token (401); refreshing once',
         );
-        const fresh = await this.options.tokens.refreshAfterUnauthorized(token);
+        const fresh = await sharedState(() => this.options.tokens.refreshAfterUnauthorized(token));
         return await this.send(spec, ctx, fresh);
       }
     } catch (err) {
@@ -282,6 +283,19 @@ export class GenesysHttp {
       );
     }
     notify(this.options.observer, 'onBreaker', state, this.options.breaker.name);
+  }
+}
+
+/** Runs a step that needs the shared state in Redis; its own failures become GENESYS_STATE_UNAVAILABLE. */
+export async function sharedState<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (isGenesysError(err)) {
+      throw err;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    throw new GenesysStateUnavailableError(`shared Genesys client state (Redis) unavailable: ${message}`);
   }
 }
 

@@ -6,7 +6,7 @@ import axios, {
 } from 'axios';
 import axiosRetry from 'axios-retry';
 import type { Logger } from 'pino';
-import { isGenesysError } from './errors';
+import { GenesysStateUnavailableError, isGenesysError } from './errors';
 import { type GenesysObserver, notify } from './observer';
 import { parseRetryAfter } from './retry-after';
 import { decideRetry, type RetryMode, type RetryPolicy } from './retry-policy';
@@ -89,7 +89,17 @@ export function createTransport(options: TransportOptions): AxiosInstance {
             notify(options.observer, 'onBudgetWait', waited, false);
           }
         } catch (err) {
-          if (isGenesysError(err) && err.retryAfterMs !== undefined) {
+          if (!isGenesysError(err)) {
+            const message = err instanceof Error ? err.message : String(err);
+            throw new GenesysStateUnavailableError(
+              `shared Genesys rate budget (Redis) unavailable: ${message}`,
+              {
+                method: ctx.method,
+                route: ctx.route,
+              },
+            );
+          }
+          if (err.retryAfterMs !== undefined) {
             notify(options.observer, 'onBudgetWait', err.retryAfterMs, true);
           }
           throw err;

@@ -2,8 +2,12 @@ import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import pino from 'pino';
 import type { BreakerState } from '../../src/genesys/observer';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config';
+import { createGenesysClient } from '../../src/genesys/genesys-client';
 import {
   ClientHarness,
+  clientEnv,
   errorBody,
   presenceBody,
   rejectionOf,
@@ -213,6 +217,30 @@ describe('Genesys client against a scripted server: retries, rate limits, timeou
 
     expect(err.code).toBe('GENESYS_TIMEOUT');
     expect(server.apiCalls()).toHaveLength(2);
+  });
+
+  it('without Redis (shared token and budget), fails with GENESYS_STATE_UNAVAILABLE, calls nothing and keeps the breaker closed', async () => {
+    const unreachable = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    const client = createGenesysClient({
+      config: loadConfig(clientEnv(server.url, harness.prefix, { BREAKER_VOLUME_THRESHOLD: '1' })),
+      redis: unreachable,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        expect((await rejectionOf(client.getUserPresence(USER))).code).toBe('GENESYS_STATE_UNAVAILABLE');
+      }
+      expect(server.requests).toHaveLength(0);
+      expect(client.breakerState).toBe('closed');
+    } finally {
+      await client.stop();
+      unreachable.disconnect();
+    }
   });
 
   it('names API drift: a 200 that lacks a field we depend on is GENESYS_RESPONSE_INVALID, not retried', async () => {
