@@ -208,9 +208,10 @@ describe('Genesys client against a scripted server: retries, rate limits, timeou
   it('stops retrying a slow call when another attempt would exceed GENESYS_CALL_BUDGET_MS', async () => {
     server.setHandler(() => ({ ...ok, delayMs: 2_000 }));
     const client = harness.client(server.url, {
+      // After attempt 1 (~400 ms) one more fits (≤ 1150); after attempt 2 (~800 ms) another would not.
       GENESYS_TIMEOUT_MS: '400',
       GENESYS_RETRIES: '5',
-      GENESYS_CALL_BUDGET_MS: '1000',
+      GENESYS_CALL_BUDGET_MS: '1150',
     });
 
     const err = await rejectionOf(client.getUserPresence(USER));
@@ -379,7 +380,7 @@ describe('Genesys client against a scripted server: token', () => {
     server.setTokenHandler((n) => ({
       status: 200,
       body: { access_token: `tok-${n}`, expires_in: 86_400 },
-      ...(n === 2 ? { delayMs: 300 } : {}),
+      ...(n === 2 ? { delayMs: 600 } : {}),
     }));
     const [a, b] = [harness.client(server.url, {}, extra), harness.client(server.url, {}, extra)];
     await a.getUserPresence(USER);
