@@ -32,6 +32,7 @@ export class Metrics {
 
   readonly presenceRequests: Counter<'source' | 'outcome'>;
   readonly ingressRequests: Counter<'source' | 'result'>;
+  readonly enqueued: Counter<'source' | 'result'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly jobDuration: Histogram<'queue' | 'outcome'>;
@@ -53,6 +54,10 @@ export class Metrics {
   readonly streamEvents: Counter<'topic'>;
   readonly streamReconnects: Counter<'reason'>;
   readonly streamConnected: Gauge;
+  readonly auditWritten: Counter<'kind'>;
+  readonly auditBatchDuration: Histogram;
+  readonly auditAppendFailures: Counter;
+  readonly auditWriter: Gauge;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -72,6 +77,12 @@ export class Metrics {
     this.ingressRequests = new Counter({
       name: 'gpw_ingress_requests_total',
       help: 'Presence-change requests received over HTTP by source and immediate result (accepted, replayed, invalid, conflict, forbidden, unavailable, …).',
+      labelNames: ['source', 'result'],
+      registers,
+    });
+    this.enqueued = new Counter({
+      name: 'gpw_presence_enqueue_total',
+      help: 'Presence-change requests offered to the producer (HTTP, CLI, heartbeat, follower) by source and result (accepted, replayed, invalid, unknown-presence, conflict, idempotency-mismatch, forbidden).',
       labelNames: ['source', 'result'],
       registers,
     });
@@ -202,6 +213,28 @@ export class Metrics {
       help: '1 while this process holds the stream lease and its WebSocket is open.',
       registers,
     });
+    this.auditWritten = new Counter({
+      name: 'gpw_audit_records_total',
+      help: 'Audit events handled by the audit writer: written to the store, or already there (redelivered).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.auditBatchDuration = new Histogram({
+      name: 'gpw_audit_batch_duration_seconds',
+      help: 'Time to append one audit batch to the store (transaction or fsync included).',
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.auditAppendFailures = new Counter({
+      name: 'gpw_audit_append_failures_total',
+      help: 'Audit batches the store refused (retried with backoff; nothing is dropped).',
+      registers,
+    });
+    this.auditWriter = new Gauge({
+      name: 'gpw_audit_writer',
+      help: '1 while this process holds the audit chain writer lease.',
+      registers,
+    });
     this.queues = new QueueStatsCollector(this.registry, options.queueCollectTimeoutMs ?? 2_000);
     this.breakerState.set(0);
   }
@@ -217,6 +250,10 @@ export class Metrics {
 
   recordIngress(source: string, result: string): void {
     this.ingressRequests.inc({ source: label(source), result: label(result) });
+  }
+
+  recordEnqueue(source: string, result: string): void {
+    this.enqueued.inc({ source: label(source), result: label(result) });
   }
 
   recordHttp(method: string, route: string, status: number, ms: number): void {
@@ -293,6 +330,22 @@ export class Metrics {
 
   setStreamConnected(connected: boolean): void {
     this.streamConnected.set(connected ? 1 : 0);
+  }
+
+  recordAuditBatch(written: number, duplicates: number, durationMs: number): void {
+    this.auditWritten.inc({ kind: 'written' }, written);
+    if (duplicates > 0) {
+      this.auditWritten.inc({ kind: 'duplicate' }, duplicates);
+    }
+    this.auditBatchDuration.observe(durationMs / 1000);
+  }
+
+  recordAuditAppendFailure(): void {
+    this.auditAppendFailures.inc();
+  }
+
+  setAuditWriter(leader: boolean): void {
+    this.auditWriter.set(leader ? 1 : 0);
   }
 
   /** The exposition text for `/metrics`. */

@@ -27,14 +27,18 @@ export interface EnqueueAnswer {
   replayed?: boolean;
 }
 
-/** A request's status as the pipeline stores it (shape owned by the pipeline; passed through as JSON). */
-export type RequestStatusView = { requestId: string; userId: string; status: string } & Record<
-  string,
-  unknown
->;
+/** A request's status as the pipeline stores it (shape owned by the pipeline; sent as JSON with every field). */
+export interface RequestStatusView {
+  requestId: string;
+  userId: string;
+  status: string;
+}
 
-/** An agent's desired / applied / observed presence and version (shape owned by the pipeline). */
-export type AgentStateView = { userId: string; version: number } & Record<string, unknown>;
+/** An agent's desired / applied / observed presence and version (shape owned by the pipeline; sent whole). */
+export interface AgentStateView {
+  userId: string;
+  version: number;
+}
 
 export interface PresenceIngress {
   /**

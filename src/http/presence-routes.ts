@@ -20,10 +20,13 @@ export interface PresenceRoutesOptions {
 }
 
 function issues(prefix: string, error: z.ZodError): Problem[] {
-  return error.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].join('.'),
-    message: i.message,
-  }));
+  return error.issues.flatMap((i): Problem[] => {
+    const at = [prefix, ...i.path.map(String)];
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((key) => ({ path: [...at, key].join('.'), message: 'unknown field' }));
+    }
+    return [{ path: at.join('.'), message: i.message }];
+  });
 }
 
 function validationFailed(problems: Problem[]): AppError {

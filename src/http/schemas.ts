@@ -1,20 +1,14 @@
 import { z } from 'zod';
+import { presenceChangeRequestSchema } from '../jobs/presence-change-request';
 
 /**
  * The HTTP API's request and response shapes. Handlers validate with them and `openapi.ts` turns the same
  * objects into `/docs/openapi.json`, so the document cannot drift from what the code accepts.
  */
 
-const noControlChars = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
-const text = (max: number) =>
-  z.string().max(max).refine(noControlChars, { message: 'control characters are not allowed' });
+const { shape } = presenceChangeRequestSchema;
 
-export const userIdSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][\w-]*$/, 'a user id is letters, digits, "_" and "-"')
-  .meta({ description: 'Genesys Cloud user id (a UUID in real orgs).' });
+export const userIdSchema = shape.userId.meta({ description: 'Genesys Cloud user id (a UUID).' });
 
 export const requestIdSchema = z
   .string()
@@ -22,32 +16,32 @@ export const requestIdSchema = z
   .max(128)
   .regex(/^[\w:.-]+$/, 'a request id is letters, digits, "_", ":", "." and "-"');
 
-export const presenceChangeBodySchema = z
-  .strictObject({
-    presence: text(128).min(1).meta({
+/**
+ * The POST body: the pipeline's own request schema (`src/jobs/presence-change-request.ts`) without the fields
+ * that travel elsewhere over HTTP (`userId` in the path, `expectedVersion` as If-Match, `idempotencyKey` as
+ * Idempotency-Key), with `requestedBy` required.
+ */
+export const presenceChangeBodySchema = presenceChangeRequestSchema
+  .omit({ userId: true, expectedVersion: true, idempotencyKey: true })
+  .extend({
+    presence: shape.presence.meta({
       description:
         'Target presence: a presence definition id, a system presence (Available, On Queue, Break, Meal, …, any spelling) or a secondary presence label.',
     }),
-    message: text(500).optional().meta({ description: 'Status message shown with the presence.' }),
-    reason: text(1000).optional().meta({ description: 'Why the change is asked for (audit).' }),
-    source: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[A-Za-z0-9][\w.:-]*$/, 'a source is letters, digits, "_", ".", ":" and "-"')
-      .meta({ description: 'Calling system; the API key must be allowed to use it.' }),
-    requestedBy: text(200)
-      .min(1)
+    message: shape.message.meta({ description: 'Status message shown with the presence.' }),
+    reason: shape.reason.meta({ description: 'Why the change is asked for (audit).' }),
+    source: shape.source.meta({ description: 'Calling system; the API key must be allowed to use it.' }),
+    requestedBy: shape.requestedBy
+      .unwrap()
       .meta({ description: 'Person or process on whose behalf the change is made.' }),
-    force: z
-      .boolean()
-      .optional()
-      .meta({ description: 'Override the schedule policy and stale-write guard (privileged sources only).' }),
-    notBefore: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .meta({ description: 'Apply no earlier than this instant (ISO 8601).' }),
+    force: shape.force.meta({
+      description: 'Override the schedule policy and stale-write guard (privileged sources only).',
+    }),
+    notBefore: shape.notBefore.meta({
+      description: 'Apply no earlier than this instant (ISO 8601, ≤ 24 h ahead).',
+    }),
   })
+  .strict()
   .meta({ title: 'PresenceChangeRequest' });
 export type PresenceChangeBody = z.infer<typeof presenceChangeBodySchema>;
 

@@ -1,15 +1,26 @@
 import type { Logger } from 'pino';
+import type { AuditEmitter } from '../audit/audit-event';
+import { AUDIT_QUEUE, auditJobRetention } from '../audit/audit-queue';
+import { AuditQueueEmitter } from '../audit/audit-queue-emitter';
+import { createAuditStore } from '../audit/create-audit-store';
 import type { Config } from '../config';
+import { createGenesysClient, type GenesysClient } from '../genesys';
 import { ApiKeyRing } from '../http/api-keys';
 import { buildHttpApp } from '../http/build-http-app';
 import { buildOpsApp } from '../http/build-ops-app';
 import { HttpServer } from '../http/http-server';
 import type { PresenceIngress } from '../http/presence-ingress';
 import type { ReadinessCheck } from '../http/readiness';
-import { breakerReadiness, redisReadiness } from '../http/readiness-checks';
+import { breakerReadiness, redisReadiness, tokenReadiness } from '../http/readiness-checks';
+import { PresenceProducer } from '../jobs/presence-producer';
+import { PRESENCE_CHANGE_QUEUE } from '../jobs/queue-names';
 import type { Component } from '../lifecycle';
 import { createLogger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
+import { AuditWorker } from '../workers/audit-worker';
+import { auditWorkerObserver, genesysObserver, producerObserver } from './observers';
+import { presenceIngressAdapter } from './presence-ingress-adapter';
+import { QUEUE_NAMES } from './queue-names';
 import { QueueSet } from './queue-set';
 import { RedisConnections } from './redis-connections';
 import type { Role } from './roles';
@@ -28,13 +39,13 @@ export interface BuildServiceOptions {
 const PACKAGE_VERSION = '0.1.0';
 
 /**
- * The composition root (STYLE.md §1): builds config-driven dependencies once — logger, metrics, the two
- * Redis connections, one `Queue` per name, the Genesys client, the audit emitter and store — and hands
+ * The composition root (STYLE.md §1): builds the shared dependencies once — logger, metrics, the two Redis
+ * connections, one `Queue` per name, the Genesys client, the audit emitter and store, the producer — and hands
  * them to the components of the requested roles, in start order:
  *
- *   redis → queues → audit worker → presence / events / export workers → stream → scheduler → http
+ *   redis → queues → genesys client → audit worker → presence / events / export workers → stream → scheduler → http
  *
- * Stopping runs the reverse: HTTP stops taking requests first, Redis closes last.
+ * Stopping runs the reverse: HTTP stops taking requests first, workers drain, Redis closes last.
  */
 export async function buildService(config: Config, options: BuildServiceOptions): Promise<Service> {
   const roles = options.roles;
@@ -43,15 +54,67 @@ export async function buildService(config: Config, options: BuildServiceOptions)
   const metrics = options.metrics ?? createMetrics({ defaultLabels: { role: roles.join(',') } });
   const missing: string[] = [];
 
+  // Shared dependencies ------------------------------------------------------------------------------------
   const redis = new RedisConnections(config, logger, options.redisConnectTimeoutMs);
   const queues = new QueueSet(redis.producer, config.QUEUE_PREFIX, logger);
+  for (const name of QUEUE_NAMES) {
+    queues.get(name);
+  }
   const components: Component[] = [redis, queues];
 
+  // The Genesys client waits for Redis (shared token, budget) in background roles and fails fast in an
+  // api-only process, where a caller is waiting.
+  const backgroundOnly = !has('api') || has('worker') || has('stream') || has('scheduler');
+  const genesys: GenesysClient = createGenesysClient({
+    config,
+    redis: backgroundOnly ? redis.worker : redis.producer,
+    logger,
+    observer: genesysObserver(metrics),
+  });
+  components.push(genesys);
+
+  const audit: AuditEmitter = new AuditQueueEmitter(queues.get(AUDIT_QUEUE), auditJobRetention(config));
+  const producer = new PresenceProducer({
+    redis: redis.producer,
+    queue: queues.get(PRESENCE_CHANGE_QUEUE),
+    resolver: genesys,
+    audit,
+    config,
+    logger,
+    observer: producerObserver(metrics),
+  });
+
+  // worker role --------------------------------------------------------------------------------------------
+  if (has('worker')) {
+    components.push(
+      new AuditWorker(
+        {
+          connection: redis.worker,
+          prefix: config.QUEUE_PREFIX,
+          store: createAuditStore(config, logger),
+          logger,
+          observer: auditWorkerObserver(metrics),
+        },
+        { batchSize: config.AUDIT_BATCH_SIZE, leaseMs: config.AUDIT_WRITER_LEASE_MS },
+      ),
+    );
+    missing.push('worker: presence-change worker', 'worker: presence-events and time-export workers');
+  }
+
+  // stream and scheduler roles -----------------------------------------------------------------------------
+  if (has('stream')) {
+    missing.push('stream: notifications consumer');
+  }
+  if (has('scheduler')) {
+    missing.push('scheduler: job scheduler registration');
+  }
+
+  // api role (or the metrics-only server) — started last, stopped first ------------------------------------
   const readiness: ReadinessCheck[] = [
     redisReadiness(redis.producer),
-    breakerReadiness(() => metrics.breaker),
+    breakerReadiness(() => genesys.breakerState),
+    tokenReadiness(() => genesys.getToken()),
   ];
-
   let http: HttpServer | undefined;
   if (has('api')) {
     const keys = ApiKeyRing.fromJson(config.API_KEYS);
@@ -63,7 +126,9 @@ export async function buildService(config: Config, options: BuildServiceOptions)
       logger,
       metrics,
       keys,
-      ingress: options.ingress,
+      ingress:
+        options.ingress ??
+        presenceIngressAdapter({ producer, redis: redis.producer, prefix: config.QUEUE_PREFIX }),
       queues: queues.all(),
       readiness,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,

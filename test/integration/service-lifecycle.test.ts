@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { buildService } from '../../src/service/build-service';
 import { untilShutdown } from '../../src/service/graceful-shutdown';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis';
 
 const ADMIN_KEY = 'admin-key-0123456789abcd';
@@ -20,8 +21,14 @@ function quietLogger(lines: string[] = []) {
 describe('service lifecycle', () => {
   const prefix = uniquePrefix('svc');
   const redis = testRedis();
+  let emulator: TestEmulator;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator({ agents: 5 });
+  });
 
   afterAll(async () => {
+    await emulator.stop();
     await deleteKeys(redis, prefix);
     redis.disconnect();
   });
@@ -32,6 +39,10 @@ describe('service lifecycle', () => {
       QUEUE_PREFIX: prefix,
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
+      GENESYS_API_BASE_URL: emulator.baseUrl,
+      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
+      GENESYS_CLIENT_ID: emulator.clientId,
+      GENESYS_CLIENT_SECRET: emulator.clientSecret,
       API_KEYS: JSON.stringify([{ name: 'ops', key: ADMIN_KEY, scopes: ['admin'], sources: ['*'] }]),
       ...extra,
     });
@@ -45,8 +56,12 @@ describe('service lifecycle', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
-    const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
-    expect(body.checks.redis?.ok).toBe(true);
+    const body = (await ready.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+    expect(body).toMatchObject({
+      status: 'ready',
+      checks: { redis: { ok: true }, 'genesys-breaker': { ok: true }, 'genesys-token': { ok: true } },
+    });
+    expect(ready.status).toBe(200);
     expect((await fetch(`${url}/metrics`)).status).toBe(200);
     await service.stop();
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();

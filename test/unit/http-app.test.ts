@@ -61,7 +61,13 @@ class MemoryIngress implements PresenceIngress {
     const version = current + 1;
     this.versions.set(command.userId, version);
     const requestId = `req-${++this.seq}`;
-    this.requests.set(requestId, { requestId, userId: command.userId, status: 'queued', version });
+    const record: RequestStatusView & { version: number } = {
+      requestId,
+      userId: command.userId,
+      status: 'queued',
+      version,
+    };
+    this.requests.set(requestId, record);
     const answer = { requestId, version, status: 'queued' };
     if (idempotencyKey !== undefined) {
       this.byKey.set(idempotencyKey, { body: JSON.stringify(rest), answer });
@@ -75,11 +81,21 @@ class MemoryIngress implements PresenceIngress {
 
   async getAgentView(userId: string): Promise<AgentStateView | undefined> {
     const version = this.versions.get(userId);
-    return version === undefined ? undefined : { userId, version, desired: { presence: 'Available' } };
+    if (version === undefined) {
+      return undefined;
+    }
+    const view: AgentStateView & { desired: unknown } = {
+      userId,
+      version,
+      desired: { presence: 'Available' },
+    };
+    return view;
   }
 }
 
 const body = { presence: 'Available', source: 'wfm', requestedBy: 'shift-planner' };
+const AGENT = '6a1c0e52-3f4b-4c2d-9e8f-0123456789ab';
+const OTHER_AGENT = '6a1c0e52-3f4b-4c2d-9e8f-0123456789ac';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('HTTP API', () => {
@@ -117,7 +133,7 @@ describe('HTTP API', () => {
     await app.close();
   });
 
-  const post = (payload: unknown, headers: Record<string, string> = bearer(WFM_KEY), userId = 'agent-1') =>
+  const post = (payload: unknown, headers: Record<string, string> = bearer(WFM_KEY), userId = AGENT) =>
     app.inject({ method: 'POST', url: `/v1/agents/${userId}/presence`, payload: payload as object, headers });
 
   describe('POST /v1/agents/{userId}/presence', () => {
@@ -157,14 +173,14 @@ describe('HTTP API', () => {
           'header.idempotency-key',
         ]),
       );
-      expect(JSON.stringify(json.problems)).toContain('extra');
+      expect(json.problems).toContainEqual({ path: 'body.extra', message: 'unknown field' });
       expect(ingress.versions.size).toBe(0);
     });
 
     it('answers 400 for malformed JSON and for a missing body', async () => {
       const malformed = await app.inject({
         method: 'POST',
-        url: '/v1/agents/agent-1/presence',
+        url: `/v1/agents/${AGENT}/presence`,
         headers: { ...bearer(WFM_KEY), 'content-type': 'application/json' },
         payload: '{"presence":',
       });
@@ -172,7 +188,7 @@ describe('HTTP API', () => {
       expect(malformed.json().code).toBe('VALIDATION_FAILED');
       const missing = await app.inject({
         method: 'POST',
-        url: '/v1/agents/agent-1/presence',
+        url: `/v1/agents/${AGENT}/presence`,
         headers: bearer(WFM_KEY),
       });
       expect(missing.statusCode).toBe(400);
@@ -244,7 +260,7 @@ describe('HTTP API', () => {
       expect(big.json().code).toBe('PAYLOAD_TOO_LARGE');
       const text = await app.inject({
         method: 'POST',
-        url: '/v1/agents/agent-1/presence',
+        url: `/v1/agents/${AGENT}/presence`,
         headers: { ...bearer(WFM_KEY), 'content-type': 'text/plain' },
         payload: 'presence=Available',
       });
@@ -287,33 +303,33 @@ describe('HTTP API', () => {
       const { requestId } = (await post(body)).json();
       const found = await app.inject({ url: `/v1/requests/${requestId}`, headers: bearer(READ_KEY) });
       expect(found.statusCode).toBe(200);
-      expect(found.json()).toMatchObject({ requestId, userId: 'agent-1', status: 'queued' });
+      expect(found.json()).toMatchObject({ requestId, userId: AGENT, status: 'queued' });
       const missing = await app.inject({ url: '/v1/requests/req-999', headers: bearer(READ_KEY) });
       expect(missing.statusCode).toBe(404);
       expect(missing.json().code).toBe('NOT_FOUND');
     });
 
     it('refuses reads to an enqueue-only key (403) and to no key (401)', async () => {
-      expect((await app.inject({ url: '/v1/agents/agent-1', headers: bearer(WFM_KEY) })).statusCode).toBe(
+      expect((await app.inject({ url: `/v1/agents/${AGENT}`, headers: bearer(WFM_KEY) })).statusCode).toBe(
         403,
       );
-      expect((await app.inject({ url: '/v1/agents/agent-1' })).statusCode).toBe(401);
+      expect((await app.inject({ url: `/v1/agents/${AGENT}` })).statusCode).toBe(401);
     });
 
     it('returns the agent view with its version as ETag, 304 on If-None-Match, 404 when unknown', async () => {
       await post(body);
-      const view = await app.inject({ url: '/v1/agents/agent-1', headers: bearer(READ_KEY) });
+      const view = await app.inject({ url: `/v1/agents/${AGENT}`, headers: bearer(READ_KEY) });
       expect(view.statusCode).toBe(200);
       expect(view.headers.etag).toBe('"1"');
-      expect(view.json()).toMatchObject({ userId: 'agent-1', version: 1 });
+      expect(view.json()).toMatchObject({ userId: AGENT, version: 1 });
       const same = await app.inject({
-        url: '/v1/agents/agent-1',
+        url: `/v1/agents/${AGENT}`,
         headers: { ...bearer(READ_KEY), 'if-none-match': '"1"' },
       });
       expect(same.statusCode).toBe(304);
-      expect((await app.inject({ url: '/v1/agents/agent-2', headers: bearer(READ_KEY) })).statusCode).toBe(
-        404,
-      );
+      expect(
+        (await app.inject({ url: `/v1/agents/${OTHER_AGENT}`, headers: bearer(READ_KEY) })).statusCode,
+      ).toBe(404);
     });
 
     it('answers 404 as JSON for unknown routes', async () => {
