@@ -1,0 +1,261 @@
+import { PRESENCE_CHANGE_JOB_NAME, presenceChangeJobOptions } from '../../src/jobs/presence-change-job';
+import { DEFAULT_PRESENCE_POLICY } from '../../src/policy/presence-policy';
+import { PipelineHarness } from './pipeline-harness';
+
+/**
+ * The presence worker end to end on real Redis, the real Genesys client and the emulator: outcomes, audit events,
+ * the Genesys calls made (counted by the emulator) and its presence history.
+ */
+const ID = {
+  available: '6a3af858-942f-489d-9700-5f9bcdcdae9b',
+  break: '227b37e2-f1d0-4dd0-8f50-badd7cf6d158',
+  onQueue: 'e08eaf1b-ee47-4fa9-a231-1200e284798f',
+  meal: '3fd96123-badb-4f69-bc03-1b1ccc6d8014',
+};
+const BULK_PUT: [string, string] = ['PUT', '/api/v2/users/presences/bulk'];
+const PATCH: [string, string] = ['PATCH', '/api/v2/users/:userId/presences/purecloud'];
+const BULK_GET: [string, string] = ['GET', '/api/v2/users/presences/purecloud/bulk'];
+
+describe('presence worker against the emulator', () => {
+  let h: PipelineHarness;
+  const calls = (route: [string, string]) => h.emulator.admin.callCount(route[0], route[1]);
+  const serviceWrites = (userId: string) =>
+    h.emulator.admin.presenceHistory(userId).filter((e) => e.changedBy === 'service');
+
+  beforeEach(async () => {
+    h = await PipelineHarness.start({ agents: 60 });
+  });
+
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  async function enqueue(userId: string, presence: string, extra: Record<string, unknown> = {}) {
+    return h.producer.enqueuePresenceChange({
+      userId,
+      presence,
+      source: 'crm',
+      requestedBy: 'tester',
+      ...extra,
+    });
+  }
+
+  test('an allowed change is applied in Genesys, recorded with its decision and audited once', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'Break');
+    await h.startWorkers(1);
+    const { requestId } = await enqueue(agent, 'Break', { reason: 'scheduled break' });
+    await h.audit.waitForOutcomes([requestId], 10_000);
+
+    expect(h.audit.outcomeOf(requestId)).toBe('applied');
+    expect(h.emulator.admin.presence(agent).definitionId).toBe(ID.break);
+    const status = await h.producer.getRequestStatus(requestId);
+    expect(status).toMatchObject({
+      status: 'applied',
+      outcome: { rule: 'category.Break', appliedVersion: 1, scheduleActivity: { category: 'Break' } },
+    });
+    expect(status?.outcome?.genesys?.correlationId).toEqual(expect.any(String));
+    const view = await h.producer.getAgentView(agent);
+    expect(view).toMatchObject({ version: 1, applied: { version: 1, presenceId: ID.break, requestId } });
+    expect(view?.observed?.presenceId).toBe(ID.break);
+    expect(view?.pendingRequestId).toBeUndefined();
+    const applied = h.audit.eventsOf(requestId).find((e) => e.type === 'applied');
+    expect(applied).toMatchObject({
+      userId: agent,
+      source: 'crm',
+      reason: 'scheduled break',
+      requestedPresence: { id: ID.break },
+      version: 1,
+      appliedVersion: 1,
+      policyRule: 'category.Break',
+      scheduleActivity: { category: 'Break' },
+    });
+    expect(applied?.genesys?.correlationId).toEqual(expect.any(String));
+  });
+
+  test('a change the schedule forbids is blocked without any write; a supervisor can force it', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'Break');
+    await h.startWorkers(1);
+    const before = serviceWrites(agent).length;
+    const blocked = await enqueue(agent, 'On Queue');
+    await h.audit.waitForOutcomes([blocked.requestId], 10_000);
+    expect(h.audit.outcomeOf(blocked.requestId)).toBe('blocked');
+    expect(await h.producer.getRequestStatus(blocked.requestId)).toMatchObject({
+      status: 'blocked',
+      outcome: { rule: 'category.Break', scheduleActivity: { category: 'Break' } },
+    });
+    expect(serviceWrites(agent)).toHaveLength(before);
+
+    const forced = await enqueue(agent, 'On Queue', {
+      force: true,
+      source: 'supervisor',
+      reason: 'queue emergency',
+    });
+    await h.audit.waitForOutcomes([forced.requestId], 10_000);
+    expect(await h.producer.getRequestStatus(forced.requestId)).toMatchObject({
+      status: 'applied',
+      outcome: { rule: 'force.override', override: true },
+    });
+    expect(h.emulator.admin.presence(agent).definitionId).toBe(ID.onQueue);
+  });
+
+  test('an agent who changed presence after the request wins: the request is a conflict', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'OffQueueWork');
+    const { requestId } = await enqueue(agent, 'Available');
+    h.emulator.admin.agentChangesPresence(agent, 'Meeting');
+    const writesBefore = serviceWrites(agent).length;
+    await h.startWorkers(1);
+    await h.audit.waitForOutcomes([requestId], 10_000);
+    expect(h.audit.outcomeOf(requestId)).toBe('conflict');
+    expect((await h.producer.getRequestStatus(requestId))?.outcome?.detail).toMatch(/by someone else/);
+    expect(serviceWrites(agent)).toHaveLength(writesBefore);
+    expect(h.emulator.admin.presence(agent).systemPresence).toBe('MEETING');
+  });
+
+  test('an older request that has not been applied yet is superseded with no API call', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'OffQueueWork');
+    const first = await enqueue(agent, 'Available');
+    const second = await enqueue(agent, 'Busy');
+    await h.startWorkers(1);
+    await h.audit.waitForOutcomes([first.requestId, second.requestId], 10_000);
+    expect(h.audit.outcomeOf(first.requestId)).toBe('superseded');
+    expect(h.audit.outcomeOf(second.requestId)).toBe('applied');
+    expect(serviceWrites(agent).map((e) => e.systemPresence)).toEqual(['BUSY']);
+  });
+
+  test('thirty changes ready together cost one bulk PUT and one bulk GET, not thirty PATCHes', async () => {
+    const agents = h.agents.slice(0, 30);
+    for (const a of agents) {
+      await h.setSchedule(a, 'Meal');
+    }
+    const ids = [];
+    for (const a of agents) {
+      ids.push((await enqueue(a, 'Meal')).requestId);
+    }
+    h.emulator.admin.resetCalls();
+    await h.startWorkers(1, { config: { BATCH_WINDOW_MS: 25 } });
+    await h.audit.waitForOutcomes(ids, 15_000);
+    expect(ids.map((id) => h.audit.outcomeOf(id))).toEqual(ids.map(() => 'applied'));
+    // agents already at Meal need no write; the rest share the bulk PUTs
+    const writes = calls(BULK_PUT) + calls(PATCH);
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes).toBeLessThanOrEqual(3);
+    expect(calls(BULK_GET)).toBeLessThanOrEqual(3);
+    for (const a of agents) {
+      expect(h.emulator.admin.presence(a).definitionId).toBe(ID.meal);
+    }
+  });
+
+  test('a 429 pauses the queue and the change is applied afterwards; no attempt is used up', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'Break');
+    h.emulator.admin.failNext({
+      count: 2,
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 1,
+      method: 'PATCH',
+    });
+    await h.startWorkers(1);
+    const started = Date.now();
+    const { requestId } = await enqueue(agent, 'Break');
+    await h.audit.waitForOutcomes([requestId], 15_000);
+    expect(h.audit.outcomeOf(requestId)).toBe('applied');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const job = await h.queue.getJob(requestId);
+    expect(job?.attemptsMade ?? 0).toBe(0);
+  });
+
+  test('a 5xx is retried with backoff and the change lands once', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'Break');
+    h.emulator.admin.failNext({ count: 1, kind: 'status', status: 503, method: 'PATCH' });
+    await h.startWorkers(1);
+    const { requestId } = await enqueue(agent, 'Break');
+    await h.audit.waitForOutcomes([requestId], 15_000);
+    expect(h.audit.outcomeOf(requestId)).toBe('applied');
+    expect(serviceWrites(agent).filter((e) => e.definitionId === ID.break)).toHaveLength(1);
+    expect((await h.queue.getJob(requestId))?.attemptsMade).toBe(1);
+  });
+
+  test('a permanent 4xx fails the request and dead-letters the job with the reason', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'Break');
+    h.emulator.admin.failNext({ count: 1, kind: 'status', status: 400, method: 'PATCH' });
+    await h.startWorkers(1);
+    const { requestId } = await enqueue(agent, 'Break');
+    await h.audit.waitForOutcomes([requestId], 10_000);
+    expect(h.audit.outcomeOf(requestId)).toBe('failed');
+    expect(await h.producer.getRequestStatus(requestId)).toMatchObject({
+      status: 'failed',
+      outcome: { errorCode: 'GENESYS_BAD_REQUEST' },
+    });
+    const dead = await h.deadLetters.getJobs(['waiting']);
+    expect(dead.map((j) => j.data)).toEqual([
+      expect.objectContaining({
+        requestId,
+        userId: agent,
+        code: 'GENESYS_BAD_REQUEST',
+        queue: 'presence-change',
+      }),
+    ]);
+    const job = await h.queue.getJob(requestId);
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+  });
+
+  test('a corrupt job placed directly in the queue is dead-lettered and the worker keeps working', async () => {
+    const [agent, other] = h.agents as [string, string];
+    await h.setSchedule(other, 'Break');
+    await h.startWorkers(1);
+    await h.queue.add(
+      PRESENCE_CHANGE_JOB_NAME,
+      { userId: agent, version: 'x', token: 'secret' },
+      presenceChangeJobOptions(h.config, 'corrupt-1', 0),
+    );
+    const { requestId } = await enqueue(other, 'Break');
+    await h.audit.waitForOutcomes([requestId], 10_000);
+    const dead = await h.deadLetters.getJobs(['waiting']);
+    expect(dead.map((j) => j.data.code)).toEqual(['JOB_INVALID_PAYLOAD']);
+    expect(JSON.stringify(dead[0]?.data)).not.toContain('secret');
+    expect(h.audit.outcomeOf(requestId)).toBe('applied');
+  });
+
+  test('the schedule is fetched through WFM on a cache miss, once per agent, and cached', async () => {
+    const [a, b] = h.agents as [string, string];
+    await h.startWorkers(1, {
+      policy: { ...DEFAULT_PRESENCE_POLICY, onMissingSchedule: 'block' },
+    });
+    h.emulator.admin.resetCalls();
+    const first = await Promise.all([enqueue(a, 'Offline'), enqueue(b, 'Offline')]);
+    await h.audit.waitForOutcomes(
+      first.map((r) => r.requestId),
+      10_000,
+    );
+    const search = h.emulator.admin.callCount(
+      'POST',
+      '/api/v2/workforcemanagement/businessunits/:buId/agentschedules/search',
+    );
+    const unit = h.emulator.admin.callCount(
+      'GET',
+      '/api/v2/workforcemanagement/agents/:agentId/managementunit',
+    );
+    expect(search).toBe(1);
+    expect(unit).toBe(2);
+    // known schedule: not blocked as "missing"
+    for (const r of first) {
+      expect((await h.producer.getRequestStatus(r.requestId))?.outcome?.rule).not.toMatch(/missing-schedule/);
+    }
+    const second = await enqueue(a, 'Offline');
+    await h.audit.waitForOutcomes([second.requestId], 10_000);
+    expect(
+      h.emulator.admin.callCount(
+        'POST',
+        '/api/v2/workforcemanagement/businessunits/:buId/agentschedules/search',
+      ),
+    ).toBe(1);
+  });
+});
