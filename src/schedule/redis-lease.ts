@@ -18,7 +18,7 @@ export interface HeldLease {
  * (a heartbeat sweep, the sync of one business unit, a follower tick, the scheduler registration) happens at a
  * time across every process. Expiry bounds the damage of a crashed holder; holders of long work renew.
  */
-export class SchedulerLease {
+export class RedisLease {
   constructor(private readonly redis: RedisConnection) {}
 
   async tryAcquire(key: string, ttlMs: number): Promise<HeldLease | undefined> {

@@ -3,7 +3,7 @@ import type { JobSchedulerJson, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Component } from '../lifecycle';
 import type { RedisConnection } from '../redis';
-import { SchedulerLease } from './scheduler-lease';
+import { RedisLease } from '../schedule/redis-lease';
 import type { SchedulerSpec, SchedulerSpecProvider } from './scheduler-spec';
 
 export interface SchedulerRoleDeps {
@@ -43,13 +43,13 @@ const LOCK_TTL_MS = 60_000;
  */
 export class SchedulerRole implements Component {
   readonly name = 'scheduler';
-  private readonly lease: SchedulerLease;
+  private readonly lease: RedisLease;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
 
   constructor(private readonly deps: SchedulerRoleDeps) {
-    this.lease = new SchedulerLease(deps.redis);
+    this.lease = new RedisLease(deps.redis);
   }
 
   async start(): Promise<void> {
