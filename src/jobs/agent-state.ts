@@ -182,6 +182,8 @@ export interface RequestStatus {
   supersedes?: string | undefined;
   outcome?: {
     at: string;
+    /** When the worker decided (schedule looked up at this instant). */
+    decidedAt?: string | undefined;
     decision?: string | undefined;
     rule?: string | undefined;
     detail?: string | undefined;
@@ -191,6 +193,10 @@ export interface RequestStatus {
     scheduleActivity?: Record<string, unknown> | undefined;
     genesys?: Record<string, unknown> | undefined;
     errorCode?: string | undefined;
+    /** Genesys' `modifiedDate` of the write that applied the change. */
+    modifiedDate?: string | undefined;
+    /** The presence the agent had before (as read for the stale-write guard). */
+    previousPresenceId?: string | undefined;
     latencyMs?: number | undefined;
   };
 }
@@ -248,6 +254,7 @@ export function parseRequestRecord(
   if (status !== 'pending') {
     out.outcome = {
       at: new Date(num(hash.outcomeAt) ?? 0).toISOString(),
+      decidedAt: iso(num(hash.decidedAt)),
       decision: str(hash.decision),
       rule: str(hash.rule),
       detail: str(hash.detail),
@@ -257,6 +264,8 @@ export function parseRequestRecord(
       scheduleActivity: json(hash.scheduleActivity),
       genesys: json(hash.genesys),
       errorCode: str(hash.errorCode),
+      modifiedDate: str(hash.modifiedDate),
+      previousPresenceId: str(hash.previousPresenceId),
       latencyMs: num(hash.latencyMs),
     };
   }

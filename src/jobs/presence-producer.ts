@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AuditEmitter } from '../audit/audit-event';
@@ -9,12 +9,17 @@ import { AgentStateStore } from './agent-state-store';
 import { EnqueuePublisher } from './enqueue-publisher';
 import { enqueueOutboxKey, newRequestId } from './keys';
 import {
+  PIPELINE_ERROR_CODES,
   ForceNotPermittedError,
   IdempotencyMismatchError,
   UnknownPresenceError,
   VersionConflictError,
 } from './pipeline-errors';
-import { parsePresenceChangeRequest, type PresenceChangeRequest } from './presence-change-request';
+import {
+  parsePresenceChangeRequest,
+  USER_ID_PATTERN,
+  type PresenceChangeRequest,
+} from './presence-change-request';
 import type { PresenceJobConfig } from './presence-change-job';
 
 /** A presence definition as the producer needs it. */
@@ -64,6 +69,15 @@ export interface PresenceProducerDeps {
   observer?: ProducerObserver;
   now?: () => number;
 }
+
+/** Refusals that end a request at once with a `rejected` audit event (outages are not refusals). */
+const REFUSALS: ReadonlySet<string> = new Set([
+  PIPELINE_ERROR_CODES.validationFailed,
+  PIPELINE_ERROR_CODES.unknownPresence,
+  PIPELINE_ERROR_CODES.forceNotPermitted,
+  PIPELINE_ERROR_CODES.versionConflict,
+  PIPELINE_ERROR_CODES.idempotencyMismatch,
+]);
 
 function stringify(fields: Record<string, string | number | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -126,6 +140,47 @@ export class PresenceProducer {
    */
   async enqueuePresenceChange(input: unknown): Promise<EnqueueResult> {
     const now = this.now();
+    try {
+      return await this.accept(input, now);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && REFUSALS.has(code)) {
+        await this.auditRejection(input, err as Error & { code: string }, now);
+      }
+      throw err;
+    }
+  }
+
+  /** A refused request leaves a `rejected` audit event (who asked for what, and why it was refused). */
+  private async auditRejection(input: unknown, err: Error & { code: string }, now: number): Promise<void> {
+    const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    const text = (value: unknown, max: number, pattern?: RegExp): string | undefined =>
+      typeof value === 'string' && value.length <= max && (pattern === undefined || pattern.test(value))
+        ? value
+        : undefined;
+    const problems = (err as { problems?: ReadonlyArray<{ path: string; message: string }> }).problems;
+    const detail =
+      problems === undefined
+        ? err.message
+        : problems.map((p) => `${p.path || '(request)'}: ${p.message}`).join('; ');
+    try {
+      await this.deps.audit.emit([
+        {
+          eventId: `rejected:${randomUUID()}`,
+          type: 'rejected',
+          occurredAt: new Date(now).toISOString(),
+          userId: text(raw.userId, 64, USER_ID_PATTERN),
+          source: text(raw.source, 64, /^[a-z0-9][a-z0-9._-]{0,63}$/),
+          decision: err.code,
+          detail: detail.slice(0, 2000),
+        },
+      ]);
+    } catch (auditErr) {
+      this.deps.logger.warn({ err: auditErr }, 'could not audit a rejected presence-change request');
+    }
+  }
+
+  private async accept(input: unknown, now: number): Promise<EnqueueResult> {
     const source =
       typeof (input as { source?: unknown } | null)?.source === 'string'
         ? String((input as { source: string }).source)

@@ -261,6 +261,7 @@ export class PresenceProcessor {
         outcome: 'blocked',
         record: {
           ...activityFields(decision),
+          decidedAt: now,
           decision: 'blocked by the schedule policy',
           detail: decision.detail,
         },
@@ -268,7 +269,7 @@ export class PresenceProcessor {
     }
 
     const current = await this.currentPresence(c, now);
-    const base = { ...activityFields(decision), previousPresenceId: current?.presenceId };
+    const base = { ...activityFields(decision), previousPresenceId: current?.presenceId, decidedAt: now };
     if (alreadyInPresence(current, desired.presenceId, desired.message)) {
       return {
         outcome: 'applied',
@@ -315,6 +316,7 @@ export class PresenceProcessor {
             : 'applied',
         detail: `${decision.detail}; via ${applied.via} of ${applied.batchSize}`,
         genesys: JSON.stringify({ correlationId: applied.correlationId, status: applied.status }),
+        modifiedDate: applied.presence.modifiedDate,
         latencyMs: this.now() - desired.requestedAtMs,
       },
     };

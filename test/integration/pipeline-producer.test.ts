@@ -159,6 +159,17 @@ describe('presence producer on real Redis', () => {
       ]),
     });
     expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    // the refusal is audited: who asked (as far as known) and why, no free text from the request
+    expect(audit.events).toEqual([
+      expect.objectContaining({
+        type: 'rejected',
+        decision: 'VALIDATION_FAILED',
+        userId: undefined,
+        source: undefined,
+      }),
+    ]);
+    expect(audit.events[0]?.detail).toMatch(/userId: must be a Genesys user id/);
+    expect(JSON.stringify(audit.events)).not.toContain('line1');
   });
 
   test('an unknown presence name is UNKNOWN_PRESENCE and nothing is written', async () => {
@@ -195,6 +206,9 @@ describe('presence producer on real Redis', () => {
     });
     expect((await producer.getAgentView(AGENT))?.version).toBe(2);
     expect(await queue.count()).toBe(2);
+    expect(audit.events.filter((e) => e.type === 'rejected')).toEqual([
+      expect.objectContaining({ decision: 'VERSION_CONFLICT', userId: AGENT, source: 'crm' }),
+    ]);
   });
 
   test('a newer request supersedes the unapplied earlier one at once, with an audit event', async () => {
