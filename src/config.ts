@@ -323,6 +323,60 @@ export const SETTINGS = {
     '8',
     'Webhook delivery attempts before the batch is dead-lettered.',
   ),
+  WEBHOOK_BACKOFF_MS: setting(
+    integer(10, 600_000),
+    '2000',
+    'First delay of the exponential back-off between webhook attempts.',
+  ),
+  WEBHOOK_TIMEOUT_MS: setting(integer(100, 120_000), '10000', 'Timeout of one webhook POST.'),
+  WEBHOOK_BATCH_SIZE: setting(integer(1, 5_000), '500', 'Most segments in one webhook POST.'),
+  TIMESHEET_FILES: setting(boolean(), 'true', 'Write the daily timesheet files under TIMESHEET_DIR.'),
+  TIMESHEET_TIME_ZONE: setting(
+    optionalString(),
+    undefined,
+    "IANA time zone of the timesheet days; unset → the business unit's time zone (first of WFM_BUSINESS_UNIT_IDS), else UTC.",
+  ),
+  TIMETRACKING_RETENTION_DAYS: setting(
+    integer(1, 3_660),
+    '45',
+    'Segments kept in Redis; older transitions are ignored.',
+  ),
+  PRESENCE_EVENTS_CONCURRENCY: setting(
+    integer(1, 1_000),
+    '16',
+    'presence-events jobs processed at once per worker process.',
+  ),
+  STREAM_TOPICS_PER_CHANNEL: setting(
+    integer(2, 1_000),
+    '1000',
+    'Topics per notification channel (Genesys allows 1,000; 20 channels at most).',
+  ),
+  STREAM_RECONNECT_MIN_MS: setting(
+    integer(10, 600_000),
+    '1000',
+    'First delay before reconnecting a notification socket (exponential, full jitter).',
+  ),
+  STREAM_RECONNECT_MAX_MS: setting(
+    integer(10, 3_600_000),
+    '60000',
+    'Longest delay between notification reconnect attempts.',
+  ),
+  STREAM_RENEW_BEFORE_MS: setting(
+    integer(1_000, 43_200_000),
+    '3600000',
+    'Re-subscribe a channel this long before its 24 h expiry (extends it).',
+  ),
+  BACKFILL_MARGIN_MS: setting(
+    integer(0, 3_600_000),
+    '60000',
+    'Overlap added before and after a stream gap when backfilling it.',
+  ),
+  BACKFILL_LOOKBACK_MS: setting(
+    integer(60_000, 2_678_400_000),
+    '86400000',
+    'Backfill window on the first start (no stream watermark yet).',
+  ),
+  BACKFILL_USERS_PER_QUERY: setting(integer(1, 100), '100', 'Agents in one analytics users/details query.'),
 
   SHUTDOWN_TIMEOUT_MS: setting(
     integer(1_000, 600_000),
