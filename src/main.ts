@@ -11,6 +11,10 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   },
   emulator: { describe: 'serve the Genesys Cloud emulator', load: () => import('./cli/emulator-command') },
   audit: { describe: 'audit log: verify | export | retention', load: () => import('./cli/audit-command') },
+  demo: {
+    describe: 'run everything against the emulator with generated traffic',
+    load: () => import('./cli/demo-command'),
+  },
   start: {
     describe: 'run the service (--role api,worker,stream,scheduler | all)',
     load: () => import('./cli/start-command'),
