@@ -84,6 +84,7 @@ export class AuditWorker implements Component {
   private leader = false;
   private batchNo = 0;
   private blockedInFetch = false;
+  private storeOpened = false;
 
   constructor(
     private readonly deps: AuditWorkerDeps,
@@ -101,7 +102,6 @@ export class AuditWorker implements Component {
   }
 
   async start(): Promise<void> {
-    await this.deps.store.open();
     const worker = new Worker(AUDIT_QUEUE, null, {
       connection: this.deps.connection,
       prefix: this.deps.prefix,
@@ -154,8 +154,15 @@ export class AuditWorker implements Component {
             continue;
           }
           this.head = undefined;
+          this.storeOpened = false;
           this.setLeader(true);
           this.log.info({ fencingToken: token }, 'audit writer lease acquired');
+        }
+        if (!this.storeOpened) {
+          // Only the lease holder opens the store: opening runs migrations and repairs a torn JSONL tail, which
+          // must never race a live writer. A store that cannot be opened is retried like any outage.
+          await this.deps.store.open();
+          this.storeOpened = true;
         }
         this.head ??= await this.deps.store.head();
         const batch = await this.fetchBatch(worker);
@@ -167,7 +174,8 @@ export class AuditWorker implements Component {
         failures += 1;
         this.head = undefined;
         const delay = this.backoff(failures);
-        this.log.warn({ err, retryInMs: delay }, 'audit worker loop failed; retrying');
+        const level = failures >= 10 ? 'error' : 'warn';
+        this.log[level]({ err, retryInMs: delay, failures }, 'audit worker loop failed; retrying');
         await this.pause(delay);
       }
     }
