@@ -56,7 +56,7 @@ export interface AssessDriftInput {
  * Compares an agent's observed presence with what the service wants (the presence it last applied, when no
  * request is open) and with the schedule policy at `nowMs`. Returns undefined when in line. Pure.
  *
- * - desired-mismatch: nothing is pending and Genesys shows another presence than the one this service applied
+ * - desired-mismatch: nothing is pending and Genesys shows another presence than the one this service last applied
  *   (someone — usually the agent — changed it since).
  * - schedule-violation: the policy would refuse the observed presence for the activity scheduled now (an unknown
  *   schedule proves nothing and is never a violation). During a mandatory activity (`MANDATORY_ACTIVITY_CATEGORIES`)
@@ -67,14 +67,9 @@ export function assessDrift(input: AssessDriftInput): DriftFinding | undefined {
   const kinds: DriftKind[] = [];
   const details: string[] = [];
 
-  const open = state?.openRequestId !== undefined;
-  const applied = state?.appliedPresenceId;
+  const applied = appliedPresence(state);
   let expectedPresenceId: string | undefined;
-  if (
-    !open &&
-    applied !== undefined &&
-    applied.toLowerCase() !== observed.presenceDefinitionId.toLowerCase()
-  ) {
+  if (applied !== undefined && applied.toLowerCase() !== observed.presenceDefinitionId.toLowerCase()) {
     kinds.push('desired-mismatch');
     expectedPresenceId = applied;
     details.push(`Genesys shows ${label(observed)}, this service last applied ${applied}`);
@@ -116,6 +111,21 @@ export function assessDrift(input: AssessDriftInput): DriftFinding | undefined {
       : { action: 'none', why: 'schedule-allows' },
     detail: details.join('; '),
   };
+}
+
+/**
+ * The presence this service last put the agent in, when nothing is pending: the latest request's presence when
+ * that request was applied (also when no write was needed), else the presence of the last write. Undefined while
+ * a request is open or for agents the service never changed.
+ */
+function appliedPresence(state: AgentStateSnapshot | undefined): string | undefined {
+  if (state === undefined || state.openRequestId !== undefined || state.appliedVersion === 0) {
+    return undefined;
+  }
+  if (state.appliedVersion === state.version && state.desired !== undefined) {
+    return state.desired.presenceId;
+  }
+  return state.appliedPresenceId;
 }
 
 function enforcement(

@@ -57,6 +57,43 @@ describe('assessDrift', () => {
     });
   });
 
+  it("expects the latest request's presence when it was applied without a write", () => {
+    const noWrite = state({
+      appliedPresenceId: undefined,
+      desired: {
+        requestId: 'r3',
+        presenceId: ON_QUEUE,
+        requestedAtMs: NOW - 120_000,
+        source: 'crm',
+        force: false,
+      },
+    });
+    expect(
+      assessDrift(
+        input({ state: noWrite, observed: { presenceDefinitionId: AVAILABLE, systemPresence: 'AVAILABLE' } }),
+      ),
+    ).toMatchObject({ kinds: ['desired-mismatch'], expectedPresenceId: ON_QUEUE });
+    const laterBlocked = state({
+      version: 4,
+      appliedPresenceId: ON_QUEUE,
+      desired: {
+        requestId: 'r4',
+        presenceId: BREAK,
+        requestedAtMs: NOW - 60_000,
+        source: 'crm',
+        force: false,
+      },
+    });
+    expect(
+      assessDrift(
+        input({
+          state: laterBlocked,
+          observed: { presenceDefinitionId: ON_QUEUE, systemPresence: 'ON_QUEUE' },
+        }),
+      ),
+    ).toBeUndefined();
+  });
+
   it('compares definition ids without regard to case', () => {
     expect(
       assessDrift(
