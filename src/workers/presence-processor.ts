@@ -19,6 +19,7 @@ import type { ScheduleLookup, ScheduleSource } from '../schedule/agent-timeline'
 import type { DeadLetterSink } from './dead-letter';
 import type { PresenceLeaseKeeper } from './presence-lease-keeper';
 import type { PresencePipelineObserver } from './presence-observer';
+import { isUnreadableJobData } from './readable-job-worker';
 
 /** The parts of a BullMQ job the processor uses. */
 export interface ProcessorJob {
@@ -139,9 +140,11 @@ export class PresenceProcessor {
   private async run(job: ProcessorJob, bullToken: string | undefined): Promise<PresenceJobResult> {
     const parsed = presenceChangeJobSchema.safeParse(job.data);
     if (!parsed.success || userIdOfRequest(parsed.data.requestId) !== parsed.data.userId) {
-      const reason = parsed.success
-        ? 'request id does not belong to the user'
-        : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const reason = isUnreadableJobData(job.data)
+        ? job.data.unreadableJobData
+        : parsed.success
+          ? 'request id does not belong to the user'
+          : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       await this.deadLetter(job, PIPELINE_ERROR_CODES.jobInvalidPayload, reason, undefined);
       throw new UnrecoverableError(`${PIPELINE_ERROR_CODES.jobInvalidPayload}: ${reason}`);
     }

@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AuditEmitter } from '../audit/audit-event';
 import type { Config } from '../config';
@@ -16,6 +16,7 @@ import { DeadLetterQueue } from './dead-letter';
 import { PresenceLeaseKeeper } from './presence-lease-keeper';
 import type { PresencePipelineObserver } from './presence-observer';
 import { PresenceProcessor, type PresenceJobResult } from './presence-processor';
+import { ReadableJobWorker } from './readable-job-worker';
 
 export type PresenceWorkerConfig = PresenceJobConfig &
   Pick<
@@ -111,7 +112,7 @@ export class PresenceWorker implements Component {
       now: this.deps.now,
     });
 
-    const worker = new Worker<unknown, PresenceJobResult>(
+    const worker = new ReadableJobWorker<unknown, PresenceJobResult>(
       PRESENCE_CHANGE_QUEUE,
       (job, token) => processor.process(job, token),
       {
