@@ -62,7 +62,16 @@ export class JsonlAuditStore implements AuditStore {
   }
 
   async open(): Promise<void> {
-    if (!this.readOnly) {
+    if (this.readOnly) {
+      // A reader must not mistake a wrong AUDIT_DIR for an empty log.
+      const isDir = await stat(this.dir).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
+      if (!isDir) {
+        throw new AuditError('AUDIT_STORE_UNAVAILABLE', `audit folder ${this.dir} does not exist`);
+      }
+    } else {
       await mkdir(this.dir, { recursive: true });
     }
     await this.recover();

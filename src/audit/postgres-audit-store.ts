@@ -83,7 +83,15 @@ export class PostgresAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.readOnly) {
-      await this.withClient(async (client) => client.query('SELECT 1'));
+      // A reader must not mistake a wrong schema for an empty log.
+      const { rows } = await this.withClient((client) =>
+        client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+          `${this.schema}.audit_records`,
+        ]),
+      );
+      if (rows[0]?.t === null || rows[0]?.t === undefined) {
+        throw new AuditError('AUDIT_STORE_UNAVAILABLE', `schema ${this.schema} holds no audit tables`);
+      }
       return;
     }
     const applied = await this.withClient((client) => migrate(client, this.schema));

@@ -171,7 +171,7 @@ async function verifyCommand(store: AuditStore, config: Config, from?: Date, to?
       : `seq ${result.first.seq}–${result.last?.seq ?? result.first.seq}`;
   process.stdout.write(
     `audit verify: OK, ${result.count} records (${range})` +
-      (result.last === undefined ? '' : `, head ${result.last.hash}`) +
+      (result.count === 0 || result.last === undefined ? '' : `, head ${result.last.hash}`) +
       `, ${store.kind} store\n`,
   );
   return 0;

@@ -163,6 +163,12 @@ describe('JSONL audit store', () => {
       await writeFile(file, `${edit(lines).join('\n')}\n`);
     }
 
+    it('does not mistake a wrong folder for an empty log', async () => {
+      const result = await runAuditCli(['verify'], { AUDIT_DIR: join(tmp.dir, 'no-such-folder') });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/no-such-folder does not exist/);
+    });
+
     it('verifies a clean log', async () => {
       await seed(10);
       const result = await runAuditCli(['verify'], { AUDIT_DIR: tmp.dir });

@@ -139,6 +139,14 @@ describe('PostgreSQL audit store', () => {
   });
 
   describe('audit verify', () => {
+    it('does not mistake a schema without audit tables for an empty log', async () => {
+      await withSchema(async (schema) => {
+        const result = await verify(schema);
+        expect(result.code).toBe(3);
+        expect(result.stderr).toMatch(/holds no audit tables/);
+      });
+    });
+
     it('verifies a clean log', async () => {
       await withStore(async (store, schema) => {
         await seed(store, 10);
