@@ -54,6 +54,11 @@ export class Metrics {
   readonly streamEvents: Counter<'topic'>;
   readonly streamReconnects: Counter<'reason'>;
   readonly streamConnected: Gauge;
+  readonly jobsDelayed: Counter<'queue' | 'reason'>;
+  readonly deadLetters: Counter<'queue' | 'code'>;
+  readonly batchSize: Histogram<'kind'>;
+  readonly transitions: Counter<'result'>;
+  readonly segmentsExported: Counter<'sink'>;
   readonly auditWritten: Counter<'kind'>;
   readonly auditBatchDuration: Histogram;
   readonly auditAppendFailures: Counter;
@@ -213,6 +218,37 @@ export class Metrics {
       help: '1 while this process holds the stream lease and its WebSocket is open.',
       registers,
     });
+    this.jobsDelayed = new Counter({
+      name: 'gpw_jobs_delayed_total',
+      help: 'Jobs put back for later without consuming an attempt, by queue and reason (busy agent, breaker open, notBefore, rate limit).',
+      labelNames: ['queue', 'reason'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'gpw_dead_letter_total',
+      help: 'Jobs moved to a dead-letter queue, by queue and error code.',
+      labelNames: ['queue', 'code'],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'gpw_genesys_batch_size',
+      help: 'Agents per presence call to Genesys (patch, bulk-put, bulk-get).',
+      labelNames: ['kind'],
+      buckets: [1, 2, 5, 10, 20, 30, 40, 50],
+      registers,
+    });
+    this.transitions = new Counter({
+      name: 'gpw_timetracking_transitions_total',
+      help: 'Observed presence / routing transitions recorded into segments, by result.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.segmentsExported = new Counter({
+      name: 'gpw_timetracking_segments_exported_total',
+      help: 'Time-tracking segments delivered, by sink (webhook).',
+      labelNames: ['sink'],
+      registers,
+    });
     this.auditWritten = new Counter({
       name: 'gpw_audit_records_total',
       help: 'Audit events handled by the audit writer: written to the store, or already there (redelivered).',
@@ -330,6 +366,26 @@ export class Metrics {
 
   setStreamConnected(connected: boolean): void {
     this.streamConnected.set(connected ? 1 : 0);
+  }
+
+  recordDelayed(queue: string, reason: string): void {
+    this.jobsDelayed.inc({ queue, reason: label(reason) });
+  }
+
+  recordDeadLetter(queue: string, code: string): void {
+    this.deadLetters.inc({ queue, code: label(code) });
+  }
+
+  recordBatch(kind: string, size: number): void {
+    this.batchSize.observe({ kind: label(kind) }, size);
+  }
+
+  recordTransition(result: string): void {
+    this.transitions.inc({ result: label(result) });
+  }
+
+  recordSegmentsExported(sink: string, count: number): void {
+    this.segmentsExported.inc({ sink }, count);
   }
 
   recordAuditBatch(written: number, duplicates: number, durationMs: number): void {

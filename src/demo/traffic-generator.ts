@@ -35,6 +35,9 @@ interface Kind {
   build(agent: string): { body: Record<string, unknown>; headers?: Record<string, string> };
 }
 
+/** Placeholder presence: the generator asks the agent view for the scheduled activity and follows it. */
+const FOLLOW_SCHEDULE = '<scheduled>';
+
 const change = (
   presence: string,
   source: string,
@@ -52,14 +55,14 @@ const change = (
  */
 const KINDS: readonly Kind[] = [
   {
-    weight: 30,
-    build: () => change('On Queue', 'wfm', 'wfm-shift-planner', { reason: 'scheduled on-queue work' }),
+    weight: 40,
+    build: () => change(FOLLOW_SCHEDULE, 'wfm', 'wfm-shift-planner', { reason: 'scheduled activity' }),
   },
-  { weight: 8, build: () => change('Available', 'wfm', 'wfm-shift-planner') },
-  { weight: 12, build: () => change('Break', 'wfm', 'wfm-shift-planner', { reason: 'scheduled break' }) },
-  { weight: 6, build: () => change('Meal', 'wfm', 'wfm-shift-planner', { reason: 'scheduled meal' }) },
-  { weight: 4, build: () => change('Training', 'wfm', 'wfm-shift-planner') },
-  { weight: 3, build: () => change('Meeting', 'wfm', 'team-lead') },
+  { weight: 6, build: () => change('On Queue', 'wfm', 'wfm-shift-planner') },
+  { weight: 5, build: () => change('Break', 'wfm', 'wfm-shift-planner', { reason: 'unscheduled break' }) },
+  { weight: 3, build: () => change('Meal', 'wfm', 'wfm-shift-planner') },
+  { weight: 2, build: () => change('Training', 'wfm', 'wfm-shift-planner') },
+  { weight: 2, build: () => change('Meeting', 'wfm', 'team-lead') },
   { weight: 6, build: () => change('Busy', 'crm', 'crm-case-router', { message: 'Wrapping up a case' }) },
   { weight: 4, build: () => change('Away', 'ivr', 'ivr-flow') },
   {
@@ -83,6 +86,17 @@ const KINDS: readonly Kind[] = [
   { weight: 2, build: () => ({ body: { presence: 'Break', source: 'wfm' } }) },
   { weight: 2, build: () => change('Available', 'hr', 'hr-attendance') },
 ];
+/** The presence an activity category maps to (what a WFM tool sends at the activity's start). */
+const BY_CATEGORY: Record<string, string> = {
+  OnQueueWork: 'On Queue',
+  Break: 'Break',
+  Meal: 'Meal',
+  Meeting: 'Meeting',
+  Training: 'Training',
+  OffQueueWork: 'Busy',
+  Unavailable: 'Away',
+  TimeOff: 'Away',
+};
 const TOTAL_WEIGHT = KINDS.reduce((sum, k) => sum + k.weight, 0);
 const OWN_CHANGES = ['Available', 'Away', 'Busy', 'Break', 'On Queue', 'Meal'];
 
@@ -159,25 +173,48 @@ export class TrafficGenerator {
 
   private send(agent: string, kind: Kind): void {
     const { body, headers } = kind.build(agent);
-    const task = fetch(`${this.options.apiUrl}/v1/agents/${agent}/presence`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${this.options.apiKey}`,
-        'content-type': 'application/json',
-        ...headers,
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    }).then(
-      async (res) => {
+    const task = (async () => {
+      try {
+        if (body.presence === FOLLOW_SCHEDULE) {
+          body.presence = await this.scheduledPresence(agent);
+        }
+        const res = await fetch(`${this.options.apiUrl}/v1/agents/${agent}/presence`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${this.options.apiKey}`,
+            'content-type': 'application/json',
+            ...headers,
+          },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
         await res.arrayBuffer();
         this.count(res.status);
-      },
-      () => this.count(0),
-    );
+      } catch {
+        this.count(0);
+      }
+    })();
     this.stats.sent++;
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
+  }
+
+  /** What the agent's schedule says now (from the service's agent view); On Queue when it does not know. */
+  private async scheduledPresence(agent: string): Promise<string> {
+    const res = await fetch(`${this.options.apiUrl}/v1/agents/${agent}`, {
+      headers: { authorization: `Bearer ${this.options.apiKey}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (res.status !== 200) {
+      await res.arrayBuffer();
+      return 'On Queue';
+    }
+    const view = (await res.json()) as { scheduledActivity?: { kind?: string; category?: string } };
+    const activity = view.scheduledActivity;
+    if (activity?.kind === 'activity' && activity.category !== undefined) {
+      return BY_CATEGORY[activity.category] ?? 'On Queue';
+    }
+    return activity?.kind === 'unscheduled' ? 'Offline' : 'On Queue';
   }
 
   private count(status: number): void {

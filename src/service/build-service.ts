@@ -18,7 +18,18 @@ import type { Component } from '../lifecycle';
 import { createLogger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { AuditWorker } from '../workers/audit-worker';
-import { auditWorkerObserver, genesysObserver, producerObserver } from './observers';
+import { createTimeTrackingWorkers } from '../workers/presence-events-stack';
+import { loadPresencePolicy } from '../workers/presence-policy-file';
+import { GenesysScheduleSource } from '../workers/presence-schedule-source';
+import { PresenceWorker } from '../workers/presence-worker';
+import {
+  auditWorkerObserver,
+  genesysObserver,
+  presenceEventsObserver,
+  presencePipelineObserver,
+  producerObserver,
+  timeExportObserver,
+} from './observers';
 import { presenceIngressAdapter } from './presence-ingress-adapter';
 import { QUEUE_NAMES } from './queue-names';
 import { QueueSet } from './queue-set';
@@ -57,10 +68,8 @@ export async function buildService(config: Config, options: BuildServiceOptions)
   // Shared dependencies ------------------------------------------------------------------------------------
   const redis = new RedisConnections(config, logger, options.redisConnectTimeoutMs);
   const queues = new QueueSet(redis.producer, config.QUEUE_PREFIX, logger);
-  for (const name of QUEUE_NAMES) {
-    queues.get(name);
-  }
   const components: Component[] = [redis, queues];
+  const policy = await loadPresencePolicy(config.POLICY_FILE);
 
   // The Genesys client waits for Redis (shared token, budget) in background roles and fails fast in an
   // api-only process, where a caller is waiting.
@@ -81,6 +90,7 @@ export async function buildService(config: Config, options: BuildServiceOptions)
     audit,
     config,
     logger,
+    privilegedSources: policy.privilegedSources,
     observer: producerObserver(metrics),
   });
 
@@ -98,7 +108,42 @@ export async function buildService(config: Config, options: BuildServiceOptions)
         { batchSize: config.AUDIT_BATCH_SIZE, leaseMs: config.AUDIT_WRITER_LEASE_MS },
       ),
     );
-    missing.push('worker: presence-change worker', 'worker: presence-events and time-export workers');
+    components.push(
+      new PresenceWorker({
+        config,
+        connection: redis.worker,
+        genesys,
+        schedule: new GenesysScheduleSource({
+          redis: redis.worker,
+          prefix: config.QUEUE_PREFIX,
+          wfm: genesys,
+          ttlSeconds: config.SCHEDULE_CACHE_TTL_SECONDS,
+          defaultBusinessUnitId:
+            config.WFM_BUSINESS_UNIT_IDS.length === 1 ? config.WFM_BUSINESS_UNIT_IDS[0] : undefined,
+          logger,
+        }),
+        policy,
+        audit,
+        logger,
+        observer: presencePipelineObserver(metrics),
+      }),
+    );
+    const timeTracking = createTimeTrackingWorkers({
+      config,
+      connection: redis.worker,
+      logger,
+      timeZone: config.TIMESHEET_TIME_ZONE ?? 'UTC',
+      presenceEventsObserver: presenceEventsObserver(metrics),
+      exportObserver: timeExportObserver(metrics),
+    });
+    for (const q of [
+      timeTracking.presenceEventsQueue,
+      timeTracking.timeExportQueue,
+      timeTracking.deadLetterQueue,
+    ]) {
+      queues.adopt(q);
+    }
+    components.push(...timeTracking.components);
   }
 
   // stream and scheduler roles -----------------------------------------------------------------------------
@@ -107,6 +152,11 @@ export async function buildService(config: Config, options: BuildServiceOptions)
   }
   if (has('scheduler')) {
     missing.push('scheduler: job scheduler registration');
+  }
+
+  // Every queue exists in every process (Bull Board and queue metrics show them whatever runs here).
+  for (const name of QUEUE_NAMES) {
+    queues.get(name);
   }
 
   // api role (or the metrics-only server) — started last, stopped first ------------------------------------

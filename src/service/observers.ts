@@ -2,6 +2,9 @@ import type { AuditWorkerObserver } from '../workers/audit-worker';
 import type { GenesysObserver } from '../genesys';
 import type { ProducerObserver } from '../jobs/presence-producer';
 import type { Metrics } from '../metrics';
+import type { PresenceEventsObserver } from '../workers/presence-events-worker';
+import type { PresencePipelineObserver } from '../workers/presence-observer';
+import type { TimeExportObserver } from '../workers/time-export-worker';
 
 /**
  * Adapters from each component's own observer interface (declared where the events happen) onto the one
@@ -29,5 +32,34 @@ export function auditWorkerObserver(metrics: Metrics): AuditWorkerObserver {
     batchWritten: (info) => metrics.recordAuditBatch(info.written, info.duplicates, info.durationMs),
     appendFailed: () => metrics.recordAuditAppendFailure(),
     leadershipChanged: (leader) => metrics.setAuditWriter(leader),
+  };
+}
+
+export function presencePipelineObserver(metrics: Metrics): PresencePipelineObserver {
+  return {
+    ...producerObserver(metrics),
+    onJobDuration: (ms, result) => metrics.recordJob('presence-change', result, ms),
+    onRateLimited: (ms, code) => {
+      // A 429's wait is already counted by the Genesys client's observer; the budget's queue wait is not.
+      const budget = code === 'GENESYS_BUDGET_EXHAUSTED';
+      metrics.recordDelayed('presence-change', budget ? 'budget' : 'rate-limited');
+      if (budget) {
+        metrics.recordRateLimitWait(ms);
+      }
+    },
+    onDelayed: (_ms, reason) => metrics.recordDelayed('presence-change', reason),
+    onDeadLetter: (code) => metrics.recordDeadLetter('presence-change', code),
+    onBatch: (kind, size) => metrics.recordBatch(kind, size),
+  };
+}
+
+export function presenceEventsObserver(metrics: Metrics): PresenceEventsObserver {
+  return { onRecorded: (_transition, result) => metrics.recordTransition(result.status) };
+}
+
+export function timeExportObserver(metrics: Metrics): TimeExportObserver {
+  return {
+    onDelivered: (_batchId, segments) => metrics.recordSegmentsExported('webhook', segments),
+    onDeadLettered: (_batchId, reason) => metrics.recordDeadLetter('time-export', reason),
   };
 }

@@ -1,6 +1,8 @@
 import { AUDIT_QUEUE } from '../audit/audit-queue';
 import { PRESENCE_CHANGE_QUEUE, PRESENCE_DEAD_LETTER_QUEUE } from '../jobs/queue-names';
+import { PRESENCE_EVENTS_QUEUE } from '../workers/presence-events-queue';
 import { HEARTBEAT_QUEUE, SCHEDULE_FOLLOW_QUEUE, SCHEDULE_SYNC_QUEUE } from '../workers/scheduler-spec';
+import { TIME_EXPORT_DEAD_LETTER_QUEUE, TIME_EXPORT_QUEUE } from '../workers/time-export-queue';
 
 /**
  * Every BullMQ queue of the service (each owner exports its name). All are created at start-up in every
@@ -13,4 +15,7 @@ export const QUEUE_NAMES: readonly string[] = [
   HEARTBEAT_QUEUE,
   SCHEDULE_SYNC_QUEUE,
   SCHEDULE_FOLLOW_QUEUE,
+  PRESENCE_EVENTS_QUEUE,
+  TIME_EXPORT_QUEUE,
+  TIME_EXPORT_DEAD_LETTER_QUEUE,
 ];
