@@ -171,51 +171,63 @@ describe('security', () => {
 
   it('keeps the client secret, API keys and Genesys tokens out of logs, job data, audit records and error bodies', async () => {
     // Traffic that exercises the error paths too: server errors, a revoked token, refused calls.
-    const { admin } = stack.emulator;
-    for (let i = 0; i < 10; i += 1) {
-      const user = agents[(i % 8) + 2] ?? '';
-      const answer = keep(
-        'POST',
-        await stack.client.postPresence<{ requestId: string }>(user, {
-          ...body(),
-          presence: i % 2 === 0 ? 'Away' : 'Available',
-        }),
-      );
-      if (answer.status === 202) {
-        accepted.push({ userId: user, requestId: answer.body.requestId });
-      }
-      if (i === 3) {
-        admin.revokeAllTokens();
-        admin.failNext({ count: 3, kind: 'status', status: 503 });
-      }
-    }
-    admin.failNext({ count: 1, kind: 'status', status: 401, pathPrefix: '/oauth/token' });
-    for (const [name, send] of [
-      ['readyz', () => stack.client.request('/readyz')],
-      ['metrics', () => stack.client.request('/metrics')],
-      ['openapi', () => stack.client.request('/docs/openapi.json')],
-    ] as const) {
-      keep(name, await send());
-    }
-
-    const input = stack.invariantInput(accepted);
-    await settle(input, { timeoutMs: 60_000 });
-    const report = await checkInvariants(input);
-    expect(report.violations).toEqual([]);
-
+    const { admin, clientId, clientSecret } = stack.emulator;
     const redis = testRedis();
     try {
-      const tokens = await sharedTokens(
-        redis,
-        stack.prefix,
-        stack.emulator.clientId,
-        stack.emulator.clientSecret,
-      );
-      expect(tokens.length).toBeGreaterThan(0);
+      const tokens = new Set<string>();
+      for (let i = 0; i < 10; i += 1) {
+        const user = agents[(i % 8) + 2] ?? '';
+        const answer = keep(
+          'POST',
+          await stack.client.postPresence<{ requestId: string }>(user, {
+            ...body(),
+            presence: i % 2 === 0 ? 'Away' : 'Available',
+          }),
+        );
+        if (answer.status === 202) {
+          accepted.push({ userId: user, requestId: answer.body.requestId });
+        }
+        if (i === 3) {
+          // Keep the token in use before revoking it, so both it and its successor are scanned for.
+          await settle(stack.invariantInput(accepted), { timeoutMs: 30_000 });
+          for (const t of await sharedTokens(redis, stack.prefix, clientId, clientSecret)) {
+            tokens.add(t);
+          }
+          admin.revokeAllTokens();
+          admin.failNext({ count: 3, kind: 'status', status: 503 });
+        }
+      }
+      admin.failNext({ count: 1, kind: 'status', status: 401, pathPrefix: '/oauth/token' });
+      for (const [name, send] of [
+        ['readyz', () => stack.client.request('/readyz')],
+        ['metrics', () => stack.client.request('/metrics')],
+        ['openapi', () => stack.client.request('/docs/openapi.json')],
+      ] as const) {
+        keep(name, await send());
+      }
+
+      const input = stack.invariantInput(accepted);
+      await settle(input, { timeoutMs: 60_000 });
+      const report = await checkInvariants(input);
+      expect(report.violations).toEqual([]);
+
+      for (const t of await sharedTokens(redis, stack.prefix, clientId, clientSecret)) {
+        tokens.add(t);
+      }
+      // The token before the revocation and the one after.
+      expect(tokens.size).toBeGreaterThanOrEqual(2);
       const secrets = [
         ...stack.secrets(),
-        ...tokens.map((value, i) => ({ name: `Genesys access token #${i + 1}`, value })),
+        ...[...tokens].map((value, i) => ({ name: `Genesys access token #${i + 1}`, value })),
       ];
+      // The scanner itself finds a planted secret in its plain and Basic-auth forms.
+      for (const probe of secrets) {
+        const planted = [
+          { where: 'probe', text: `x${probe.value}x` },
+          { where: 'probe-basic', text: Buffer.from(`${clientId}:${probe.value}`).toString('base64') },
+        ];
+        expect(scanForSecrets(planted, [probe], { clientId }).length).toBeGreaterThanOrEqual(2);
+      }
       const auditRecords = await readAuditRecords(stack.auditConfig);
       const captured: Captured[] = [
         ...(await stack.captured()),
@@ -223,7 +235,7 @@ describe('security', () => {
         ...answers,
         ...auditRecords.map((r) => ({ where: `audit record ${r.seq}`, text: JSON.stringify(r) })),
       ];
-      const findings = scanForSecrets(captured, secrets, { clientId: stack.emulator.clientId });
+      const findings = scanForSecrets(captured, secrets, { clientId });
       process.stdout.write(
         `chaos security: scanned ${captured.length} sources (${Math.round(captured.reduce((n, c) => n + c.text.length, 0) / 1024)} KiB) for ${secrets.length} secrets: ${findings.length} finding(s)\n`,
       );
