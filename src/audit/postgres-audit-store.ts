@@ -73,6 +73,9 @@ export class PostgresAuditStore implements AuditStore {
       max: options.maxConnections ?? 4,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
+      // A silently dropped connection must fail the batch (to be retried), not hang the writer.
+      query_timeout: 60_000,
+      keepAlive: true,
       application_name: 'presence-worker:audit',
     });
     // An idle client that loses its server emits here; without a listener the process would crash.

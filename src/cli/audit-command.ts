@@ -34,16 +34,6 @@ function parseDate(name: string, value: string | undefined): Date | undefined {
   return date;
 }
 
-function parse(
-  argv: string[],
-): ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>> {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
@@ -55,10 +45,20 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+type ParsedArgs = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+
+function parse(argv: string[]): ParsedArgs {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** `presence-worker audit verify|export|retention`: see USAGE. */
 export async function run(argv: string[]): Promise<number> {
   let config: Config;
-  let args: ReturnType<typeof parse>;
+  let args: ParsedArgs;
   try {
     args = parse(argv);
     if (args.values.help === true || args.positionals.length === 0) {
