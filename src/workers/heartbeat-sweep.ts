@@ -35,7 +35,9 @@ export interface HeartbeatGenesysApi {
 
 /** Where re-assertions go: the pipeline's producer (`PresenceProducer.enqueuePresenceChange`). */
 export interface PresenceChangeSink {
-  enqueuePresenceChange(input: PresenceChangeRequestInput): Promise<{ requestId: string; version: number }>;
+  enqueuePresenceChange(
+    input: PresenceChangeRequestInput,
+  ): Promise<{ requestId: string; version: number; replayed?: boolean }>;
 }
 
 export interface HeartbeatObserver {

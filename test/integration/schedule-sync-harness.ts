@@ -4,11 +4,16 @@ import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config';
 import type { EmulatorOptions } from '../../src/emulator/emulator-options';
 import { createGenesysClient, type GenesysClient } from '../../src/genesys/genesys-client';
+import { PresenceProducer } from '../../src/jobs/presence-producer';
+import { DEFAULT_PRESENCE_POLICY, type PresencePolicy } from '../../src/policy/presence-policy';
 import { AgentRoster } from '../../src/schedule/agent-roster';
 import { ScheduleSearchCompletions } from '../../src/schedule/schedule-search-completions';
+import { GenesysScheduleSource } from '../../src/workers/presence-schedule-source';
+import { PresenceWorker } from '../../src/workers/presence-worker';
 import { ScheduleSync, type FollowSelection } from '../../src/workers/schedule-sync-service';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { FakeClock, startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis';
+import { PipelineHarness } from './pipeline-harness';
 
 /** Emulator route names as its call counters know them. */
 export const WFM_ROUTES = {
@@ -154,5 +159,119 @@ export class SweepHarness {
     // Keys without the prefix's braces (agent keys) start with the same text.
     await this.redis.quit();
     await this.emulator.stop();
+  }
+}
+
+/**
+ * The pipeline (producer, presence workers, schedule source), the emulator, the schedule sync and the sweeps all
+ * on one fake clock, so published schedules and activity boundaries are the same on every run and no test waits
+ * for real time to pass.
+ */
+export class FakeClockPipeline {
+  readonly clock: FakeClock;
+  h!: PipelineHarness;
+  producer!: PresenceProducer;
+  private readonly workers: Array<{ worker: PresenceWorker; connection: Redis }> = [];
+
+  private constructor(start: string) {
+    this.clock = new FakeClock(start);
+  }
+
+  static async start(
+    options: { agents: number; start?: string; env?: Record<string, string>; policy?: PresencePolicy } = {
+      agents: 50,
+    },
+  ): Promise<FakeClockPipeline> {
+    const p = new FakeClockPipeline(options.start ?? '2025-03-12T15:00:00.000Z');
+    p.h = await PipelineHarness.start({
+      agents: options.agents,
+      emulator: { now: p.clock.now },
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
+    p.producer = new PresenceProducer({
+      redis: p.h.redis,
+      queue: p.h.queue,
+      resolver: p.h.client,
+      audit: p.h.audit,
+      config: p.h.config,
+      logger: p.h.logger,
+      now: p.clock.now,
+    });
+    return p;
+  }
+
+  get now(): () => number {
+    return this.clock.now;
+  }
+
+  roster(): AgentRoster {
+    return new AgentRoster({
+      redis: this.h.redis,
+      prefix: this.h.prefix,
+      managedUserIds: [],
+      directory: this.h.client,
+      refreshMs: 3_600_000,
+      logger: this.h.logger,
+    });
+  }
+
+  sync(follow: Partial<FollowSelection> = {}): ScheduleSync {
+    return new ScheduleSync({
+      redis: this.h.redis,
+      prefix: this.h.prefix,
+      wfm: this.h.client,
+      roster: this.roster(),
+      follow: {
+        userIds: follow.userIds ?? new Set(),
+        managementUnitIds: follow.managementUnitIds ?? new Set(),
+      },
+      settings: {
+        syncEveryMs: this.h.config.SCHEDULE_SYNC_EVERY_MS,
+        minCacheTtlMs: 900_000,
+        searchWaitMs: 5_000,
+        unitLookupsPerSync: 1_000,
+        followMaxLatenessMs: this.h.config.FOLLOW_MAX_LATENESS_MS,
+      },
+      logger: this.h.logger,
+      now: this.clock.now,
+    });
+  }
+
+  get businessUnitId(): string {
+    return this.h.emulator.admin.org().businessUnit.id;
+  }
+
+  async startPresenceWorkers(count: number, policy: PresencePolicy = DEFAULT_PRESENCE_POLICY): Promise<void> {
+    for (let i = 0; i < count; i += 1) {
+      const connection = testRedis();
+      const worker = new PresenceWorker({
+        config: this.h.config,
+        connection,
+        genesys: this.h.newClient(),
+        schedule: new GenesysScheduleSource({
+          redis: this.h.redis,
+          prefix: this.h.prefix,
+          wfm: this.h.client,
+          ttlSeconds: 900,
+          logger: this.h.logger,
+          now: this.clock.now,
+        }),
+        policy,
+        audit: this.h.audit,
+        logger: this.h.logger,
+        now: this.clock.now,
+        name: `presence-worker-${this.workers.length + 1}`,
+      });
+      await worker.start();
+      this.workers.push({ worker, connection });
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const { worker, connection } of this.workers.splice(0)) {
+      await worker.stop();
+      await connection.quit();
+    }
+    await this.h.stop();
   }
 }
