@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config';
 import { runDemo } from '../demo/run-demo';
 
-const USAGE = `usage: presence-worker demo [--seconds N] [--agents 50] [--port 3000] [--rate 20]
+const USAGE = `usage: presence-worker demo [--seconds N] [--agents 100] [--port 3000] [--rate 10]
 
 Starts the Genesys Cloud emulator with a seeded org, every role in this process, the JSONL audit and a traffic
 generator; prints the URLs of the API, Bull Board and metrics, then a summary line every few seconds.

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect as netConnect, createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 
 export interface DemoRedis {
   url: string;
@@ -12,24 +12,30 @@ export interface DemoRedis {
   stop(): Promise<void>;
 }
 
-/** Does a Redis answer PING at `url` within `timeoutMs`? */
-export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
+/**
+ * Does a Redis answer at `url` within `timeoutMs`? A raw PING over TCP (TLS for rediss://): any RESP answer,
+ * `-NOAUTH` included, means a server is there.
+ */
+export function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
+  const target = new URL(url);
+  const port = Number(target.port || 6379);
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket =
+      target.protocol === 'rediss:'
+        ? tlsConnect({ host, port, servername: host, rejectUnauthorized: false })
+        : netConnect({ host, port });
+    const finish = (answer: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.once(target.protocol === 'rediss:' ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
+    socket.once('data', (chunk: Buffer) => finish(/^[+-]/.test(chunk.toString())));
+    socket.once('error', () => finish(false));
+    socket.once('close', () => finish(false));
   });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
 }
 
 async function freePort(): Promise<number> {

@@ -25,7 +25,7 @@ export interface DemoOptions {
   agents?: number;
   /** HTTP port of the API (default HTTP_PORT, else 3000; 0 picks a free one). */
   port?: number;
-  /** HTTP requests per second of the traffic generator (default 20). */
+  /** HTTP requests per second of the traffic generator (default 10). */
   rate?: number;
   /** Summary line period (default 5,000 ms). */
   summaryEveryMs?: number;
@@ -100,7 +100,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let ticker: NodeJS.Timeout | undefined;
   try {
     redis = await ensureDemoRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    emulator = await startEmulator({ agents: options.agents ?? 50, seed: 42 });
+    emulator = await startEmulator({ agents: options.agents ?? 100, seed: 42 });
     const prefix = env.QUEUE_PREFIX ?? DEMO_PREFIX;
     if (prefix === DEMO_PREFIX) {
       await clearPrefix(redis.url, prefix);
@@ -163,7 +163,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       apiKey: DEMO_API_KEY,
       agents: emulator.admin.agentIds(),
       emulator: emulator.admin,
-      ratePerSecond: options.rate ?? 20,
+      ratePerSecond: options.rate ?? 10,
       logger,
     });
     traffic.start();

@@ -65,7 +65,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.recordHttp(request.method, route, reply.statusCode, reply.elapsedTime);
     const line = {
-      reqId: request.id,
       method: request.method,
       url: request.url.split('?')[0],
       status: reply.statusCode,
