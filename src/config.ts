@@ -191,8 +191,8 @@ export const SETTINGS = {
 
   WORKER_CONCURRENCY: setting(
     integer(1, 1_000),
-    '64',
-    'presence-change jobs processed at once per worker process.',
+    '100',
+    'presence-change jobs processed at once per worker process; keep it at least 2 × BATCH_MAX_USERS so batches fill.',
   ),
   BATCH_WINDOW_MS: setting(
     integer(0, 25),

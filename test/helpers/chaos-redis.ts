@@ -143,7 +143,15 @@ export class OwnRedis {
     await this.exited;
   }
 
-  /** Starts it again on the same port and folder (the AOF is replayed). */
+  /** Starts it again on the same port and folder after a `kill()` (the AOF is replayed). */
+  async boot(): Promise<void> {
+    if (this.process !== undefined) {
+      throw new Error(`redis on ${this.port} is running`);
+    }
+    await this.launch();
+  }
+
+  /** SIGKILL and start again at once on the same port and folder (the AOF is replayed). */
   async restart(): Promise<void> {
     await this.kill();
     await this.launch();
