@@ -46,7 +46,7 @@ export class Metrics {
   readonly tokenRefreshes: Counter<'result'>;
   readonly scheduleCacheAge: Gauge<'business_unit'>;
   readonly heartbeatSweeps: Counter;
-  readonly heartbeatDriftTotal: Counter;
+  readonly heartbeatDriftTotal: Counter<'kind'>;
   readonly heartbeatDriftAgents: Gauge;
   readonly heartbeatSweepDuration: Histogram;
   readonly heartbeatReasserted: Counter;
@@ -176,7 +176,8 @@ export class Metrics {
     });
     this.heartbeatDriftTotal = new Counter({
       name: 'gpw_heartbeat_drift_total',
-      help: 'Agents found by a heartbeat sweep with a Genesys presence different from their desired state.',
+      help: 'Drifts newly found by heartbeat sweeps (Genesys presence differs from the applied one or from the schedule policy), by kind.',
+      labelNames: ['kind'],
       registers,
     });
     this.heartbeatDriftAgents = new Gauge({
@@ -346,10 +347,16 @@ export class Metrics {
   recordHeartbeatSweep(sweep: { drifted: number; durationMs: number; reasserted?: number }): void {
     this.heartbeatSweeps.inc();
     this.heartbeatDriftAgents.set(sweep.drifted);
-    this.heartbeatDriftTotal.inc(sweep.drifted);
     this.heartbeatSweepDuration.observe(sweep.durationMs / 1000);
     if (sweep.reasserted !== undefined && sweep.reasserted > 0) {
       this.heartbeatReasserted.inc(sweep.reasserted);
+    }
+  }
+
+  /** One newly reported drift (an agent counts once per change, not once per sweep). */
+  recordDrift(kinds: readonly string[]): void {
+    for (const kind of kinds.length > 0 ? kinds : ['unknown']) {
+      this.heartbeatDriftTotal.inc({ kind: label(kind) });
     }
   }
 

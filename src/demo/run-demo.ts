@@ -90,7 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dataDir = resolve(options.dataDir ?? join('data', 'demo'));
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'service.log');
-  const destination = pino.destination({ dest: logFile, mkdir: true, sync: true });
+  const destination = pino.destination({ dest: logFile, mkdir: true, sync: true, append: false });
   const logger = createLogger({ level: env.LOG_LEVEL ?? 'info' }, destination);
 
   let redis: DemoRedis | undefined;

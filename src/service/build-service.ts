@@ -22,12 +22,14 @@ import { createTimeTrackingWorkers } from '../workers/presence-events-stack';
 import { loadPresencePolicy } from '../workers/presence-policy-file';
 import { GenesysScheduleSource } from '../workers/presence-schedule-source';
 import { PresenceWorker } from '../workers/presence-worker';
+import { createSweeps } from '../workers/scheduler-sweeps';
 import {
   auditWorkerObserver,
   genesysObserver,
   presenceEventsObserver,
   presencePipelineObserver,
   producerObserver,
+  sweepsObserver,
   timeExportObserver,
 } from './observers';
 import { presenceIngressAdapter } from './presence-ingress-adapter';
@@ -94,6 +96,22 @@ export async function buildService(config: Config, options: BuildServiceOptions)
     observer: producerObserver(metrics),
   });
 
+  // Heartbeat, schedule sync and follower: workers in the worker role, their job schedulers in the scheduler role.
+  const sweeps =
+    has('worker') || has('scheduler')
+      ? createSweeps({
+          config,
+          connection: redis.worker,
+          queue: (name) => queues.get(name),
+          genesys,
+          producer,
+          audit,
+          policy,
+          logger,
+          observer: sweepsObserver(metrics),
+        })
+      : undefined;
+
   // worker role --------------------------------------------------------------------------------------------
   if (has('worker')) {
     components.push(
@@ -144,14 +162,15 @@ export async function buildService(config: Config, options: BuildServiceOptions)
       queues.adopt(q);
     }
     components.push(...timeTracking.components);
+    components.push(...(sweeps?.workers ?? []));
   }
 
   // stream and scheduler roles -----------------------------------------------------------------------------
   if (has('stream')) {
     missing.push('stream: notifications consumer');
   }
-  if (has('scheduler')) {
-    missing.push('scheduler: job scheduler registration');
+  if (has('scheduler') && sweeps !== undefined) {
+    components.push(sweeps.schedulerRole());
   }
 
   // Every queue exists in every process (Bull Board and queue metrics show them whatever runs here).

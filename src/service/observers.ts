@@ -2,7 +2,9 @@ import type { AuditWorkerObserver } from '../workers/audit-worker';
 import type { GenesysObserver } from '../genesys';
 import type { ProducerObserver } from '../jobs/presence-producer';
 import type { Metrics } from '../metrics';
+import type { HeartbeatObserver } from '../workers/heartbeat-sweep';
 import type { PresenceEventsObserver } from '../workers/presence-events-worker';
+import type { ScheduleSyncObserver } from '../workers/schedule-sync-service';
 import type { PresencePipelineObserver } from '../workers/presence-observer';
 import type { TimeExportObserver } from '../workers/time-export-worker';
 
@@ -61,5 +63,13 @@ export function timeExportObserver(metrics: Metrics): TimeExportObserver {
   return {
     onDelivered: (_batchId, segments) => metrics.recordSegmentsExported('webhook', segments),
     onDeadLettered: (_batchId, reason) => metrics.recordDeadLetter('time-export', reason),
+  };
+}
+
+export function sweepsObserver(metrics: Metrics): HeartbeatObserver & ScheduleSyncObserver {
+  return {
+    recordHeartbeatSweep: (sweep) => metrics.recordHeartbeatSweep(sweep),
+    onDrift: (kinds) => metrics.recordDrift(kinds),
+    recordScheduleSync: (businessUnitId, at) => metrics.recordScheduleSync(businessUnitId, at),
   };
 }
