@@ -1,22 +1,15 @@
-import type { Redis } from 'ioredis';
-import { PresenceProducer } from '../../src/jobs/presence-producer';
 import { DEFAULT_PRESENCE_POLICY } from '../../src/policy/presence-policy';
-import { AgentRoster } from '../../src/schedule/agent-roster';
 import type { ActivityCategory } from '../../src/schedule/agent-timeline';
 import { lookupActivity } from '../../src/schedule/lookup-activity';
 import { TimelineCache } from '../../src/schedule/timeline-cache';
 import { HeartbeatSweep } from '../../src/workers/heartbeat-sweep';
-import { GenesysScheduleSource } from '../../src/workers/presence-schedule-source';
-import { PresenceWorker } from '../../src/workers/presence-worker';
-import { ScheduleSync } from '../../src/workers/schedule-sync-service';
-import { FakeClock } from '../helpers/emulator';
-import { testRedis } from '../helpers/redis';
-import { PipelineHarness } from './pipeline-harness';
+import type { PipelineHarness } from './pipeline-harness';
+import { FakeClockPipeline } from './schedule-sync-harness';
 
 /**
- * Heartbeat sweeps against the emulator, with the real pipeline behind enforcement. The emulator, the sync and
- * the sweep share a fake clock (Wednesday 12 March 2025, 11:00 in New York), so the published schedules and the
- * agents on a mandatory activity at that instant are the same on every run.
+ * Heartbeat sweeps against the emulator, with the real pipeline behind enforcement. The emulator, the sync, the
+ * pipeline and the sweep share a fake clock (Wednesday 12 March 2025, 11:00 in New York), so the published
+ * schedules and the agents on a mandatory activity at that instant are the same on every run.
  */
 const BULK_GET: [string, string] = ['GET', '/api/v2/users/presences/purecloud/bulk'];
 const BULK_PUT: [string, string] = ['PUT', '/api/v2/users/presences/bulk'];
@@ -26,92 +19,27 @@ const AVAILABLE = '6a3af858-942f-489d-9700-5f9bcdcdae9b';
 const MANDATORY = new Set<ActivityCategory>(['Break', 'Meal', 'Training']);
 
 describe('heartbeat sweep against the emulator', () => {
-  const clock = new FakeClock('2025-03-12T15:00:00.000Z');
+  let p: FakeClockPipeline;
   let h: PipelineHarness;
-  let producer: PresenceProducer;
-  const workers: Array<{ worker: PresenceWorker; connection: Redis }> = [];
 
   beforeEach(async () => {
-    clock.set('2025-03-12T15:00:00.000Z');
-    h = await PipelineHarness.start({ agents: 120, emulator: { now: clock.now } });
-    await new ScheduleSync({
-      redis: h.redis,
-      prefix: h.prefix,
-      wfm: h.client,
-      roster: roster(),
-      follow: { userIds: new Set(), managementUnitIds: new Set() },
-      settings: {
-        syncEveryMs: h.config.SCHEDULE_SYNC_EVERY_MS,
-        minCacheTtlMs: 900_000,
-        searchWaitMs: 5_000,
-        unitLookupsPerSync: 0,
-        followMaxLatenessMs: 300_000,
-      },
-      logger: h.logger,
-      now: clock.now,
-    }).syncBusinessUnit(h.emulator.admin.org().businessUnit.id, 'scheduled');
+    p = await FakeClockPipeline.start({ agents: 120 });
+    h = p.h;
+    await p.sync().syncBusinessUnit(p.businessUnitId, 'scheduled');
     h.emulator.admin.resetCalls();
-    // The pipeline on the same fake clock: request times, the policy's "now" and the schedule source.
-    producer = new PresenceProducer({
-      redis: h.redis,
-      queue: h.queue,
-      resolver: h.client,
-      audit: h.audit,
-      config: h.config,
-      logger: h.logger,
-      now: clock.now,
-    });
   });
 
   afterEach(async () => {
-    for (const { worker, connection } of workers.splice(0)) {
-      await worker.stop();
-      await connection.quit();
-    }
-    await h.stop();
+    await p.stop();
   });
-
-  async function startPresenceWorker(): Promise<void> {
-    const connection = testRedis();
-    const worker = new PresenceWorker({
-      config: h.config,
-      connection,
-      genesys: h.newClient(),
-      schedule: new GenesysScheduleSource({
-        redis: h.redis,
-        prefix: h.prefix,
-        wfm: h.client,
-        ttlSeconds: 900,
-        logger: h.logger,
-        now: clock.now,
-      }),
-      policy: DEFAULT_PRESENCE_POLICY,
-      audit: h.audit,
-      logger: h.logger,
-      now: clock.now,
-    });
-    await worker.start();
-    workers.push({ worker, connection });
-  }
-
-  function roster(): AgentRoster {
-    return new AgentRoster({
-      redis: h.redis,
-      prefix: h.prefix,
-      managedUserIds: [],
-      directory: h.client,
-      refreshMs: 3_600_000,
-      logger: h.logger,
-    });
-  }
 
   function sweep(mode: 'observe' | 'enforce' = 'observe', observer = {}): HeartbeatSweep {
     return new HeartbeatSweep({
       redis: h.redis,
       prefix: h.prefix,
       genesys: h.client,
-      roster: roster(),
-      producer,
+      roster: p.roster(),
+      producer: p.producer,
       audit: h.audit,
       policy: DEFAULT_PRESENCE_POLICY,
       mandatory: MANDATORY,
@@ -119,7 +47,7 @@ describe('heartbeat sweep against the emulator', () => {
       everyMs: 60_000,
       logger: h.logger,
       observer,
-      now: clock.now,
+      now: p.now,
     });
   }
 
@@ -128,7 +56,7 @@ describe('heartbeat sweep against the emulator', () => {
     const timelines = await new TimelineCache(h.redis, h.prefix).readTimelines(h.agents);
     return h.agents.filter((id) => {
       const t = timelines.get(id);
-      const at = t === undefined ? undefined : lookupActivity(t, new Date(clock.now()));
+      const at = t === undefined ? undefined : lookupActivity(t, new Date(p.now()));
       return at?.kind === 'activity' && at.activity.category === category;
     });
   }
@@ -154,8 +82,8 @@ describe('heartbeat sweep against the emulator', () => {
   it('reports an agent who changed the presence the service applied, once per change', async () => {
     const [agent] = await agentsIn('OnQueueWork');
     expect(agent).toBeDefined();
-    await startPresenceWorker();
-    const { requestId } = await producer.enqueuePresenceChange({
+    await p.startPresenceWorkers(1);
+    const { requestId } = await p.producer.enqueuePresenceChange({
       userId: agent!,
       presence: 'On Queue',
       source: 'crm',
@@ -163,7 +91,7 @@ describe('heartbeat sweep against the emulator', () => {
     await h.audit.waitForOutcomes([requestId], 10_000);
     expect(h.audit.outcomeOf(requestId)).toBe('applied');
 
-    clock.advance(60_000);
+    p.clock.advance(60_000);
     h.emulator.admin.agentChangesPresence(agent!, 'Available');
     const drifts: string[][] = [];
     const first = await sweep('observe', { onDrift: (k: readonly string[]) => drifts.push([...k]) }).run(
@@ -182,12 +110,12 @@ describe('heartbeat sweep against the emulator', () => {
     const second = await sweep().run('s2');
     expect(second.reported).toBe(0);
     expect(events('drift-detected', agent)).toHaveLength(1);
-    expect((await producer.getAgentView(agent!))?.observed).toMatchObject({
+    expect((await p.producer.getAgentView(agent!))?.observed).toMatchObject({
       presenceId: AVAILABLE,
       source: 'heartbeat',
     });
 
-    clock.advance(60_000);
+    p.clock.advance(60_000);
     h.emulator.admin.agentChangesPresence(agent!, 'Busy');
     await sweep().run('s3');
     expect(events('drift-detected', agent)).toHaveLength(2);
@@ -198,13 +126,13 @@ describe('heartbeat sweep against the emulator', () => {
     expect(onBreak.length).toBeGreaterThan(0);
     const agent = onBreak[0]!;
     const timeline = (await new TimelineCache(h.redis, h.prefix).readTimelines([agent])).get(agent)!;
-    const breakActivity = lookupActivity(timeline, new Date(clock.now()));
+    const breakActivity = lookupActivity(timeline, new Date(p.now()));
     const target =
       breakActivity.kind === 'activity'
         ? (breakActivity.activity.secondaryPresenceIds[0] ?? 'break')
         : 'break';
     h.emulator.admin.agentChangesPresence(agent, 'On Queue');
-    await startPresenceWorker();
+    await p.startPresenceWorkers(1);
     const sweeps: Array<{ drifted: number; reasserted?: number }> = [];
 
     const report = await sweep('enforce', {
@@ -234,7 +162,7 @@ describe('heartbeat sweep against the emulator', () => {
     const all = events('heartbeat-reasserted').map((e) => e.requestId!);
     expect(all).toHaveLength(report.reasserted);
     await h.audit.waitForOutcomes(all, 10_000);
-    clock.advance(60_000);
+    p.clock.advance(60_000);
     const after = await sweep('enforce').run('e2');
     expect(events('heartbeat-reasserted', agent)).toHaveLength(1);
     expect(after.reasserted).toBe(0);
