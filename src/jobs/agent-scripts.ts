@@ -135,7 +135,7 @@ return {'claimed', redis.call('HGETALL', state), redis.call('HGETALL', KEYS[4])}
  * KEYS: state, request record, lease
  * ARGV: requestId, job version, outcome, lease token ('' = none held), now ms, request ttl ms,
  *       applied presence id, Genesys modifiedDate ms ('' = no write), then record field/value pairs
- * → {'ok', outcome} | {'terminal', status} | {'missing'}
+ * → {'ok', outcome, HGETALL record} | {'terminal', status, HGETALL record} | {'missing'}
  */
 export const FINALIZE_SCRIPT = new RedisScript(`
 local state, req, lease = KEYS[1], KEYS[2], KEYS[3]
@@ -155,7 +155,7 @@ if not status then
 end
 if status ~= 'pending' then
   release()
-  return {'terminal', status}
+  return {'terminal', status, redis.call('HGETALL', req)}
 end
 local outcome = ARGV[3]
 if outcome == 'applied' then
@@ -185,7 +185,7 @@ if redis.call('HGET', state, 'openRequestId') == rid then
   redis.call('HDEL', state, 'openRequestId')
 end
 release()
-return {'ok', outcome}
+return {'ok', outcome, redis.call('HGETALL', req)}
 `);
 
 /** KEYS: lease. ARGV: token. Deletes the lease if this token holds it → 1 | 0. */

@@ -100,7 +100,11 @@ export interface FinalizeInput {
   record: Fields;
 }
 
-export type FinalizeResult = { kind: 'ok' } | { kind: 'terminal'; status: string } | { kind: 'missing' };
+/** `record`: the request record after the script (to build the audit event without another read). */
+export type FinalizeResult =
+  | { kind: 'ok'; record: Record<string, string> }
+  | { kind: 'terminal'; status: string; record: Record<string, string> }
+  | { kind: 'missing' };
 
 /**
  * Data access for agents' desired/applied/observed state, their request records and leases: every write goes
@@ -224,12 +228,12 @@ export class AgentStateStore {
         input.modifiedMs === undefined ? '' : Math.round(input.modifiedMs),
         ...pairs(input.record),
       ],
-    )) as string[];
+    )) as unknown[];
     switch (reply[0]) {
       case 'ok':
-        return { kind: 'ok' };
+        return { kind: 'ok', record: hashToRecord(reply[2]) };
       case 'terminal':
-        return { kind: 'terminal', status: String(reply[1]) };
+        return { kind: 'terminal', status: String(reply[1]), record: hashToRecord(reply[2]) };
       default:
         return { kind: 'missing' };
     }

@@ -57,7 +57,6 @@ export class EnqueuePublisher {
         this.deps.observer?.onOutcome?.('superseded', old?.source ?? 'unknown');
       }
     }
-    await this.deps.audit.emit(events);
     const job: PresenceChangeJob = {
       userId: record.userId ?? '',
       version: Number(record.version),
@@ -65,11 +64,14 @@ export class EnqueuePublisher {
     };
     const notBeforeMs = record.notBefore === undefined ? undefined : Number(record.notBefore);
     const delay = notBeforeMs === undefined ? 0 : Math.max(0, notBeforeMs - now);
-    await this.deps.queue.add(
-      PRESENCE_CHANGE_JOB_NAME,
-      job,
-      presenceChangeJobOptions(this.deps.config, requestId, delay),
-    );
+    await Promise.all([
+      this.deps.audit.emit(events),
+      this.deps.queue.add(
+        PRESENCE_CHANGE_JOB_NAME,
+        job,
+        presenceChangeJobOptions(this.deps.config, requestId, delay),
+      ),
+    ]);
     await this.deps.redis.zrem(enqueueOutboxKey(this.deps.config.QUEUE_PREFIX), requestId);
   }
 

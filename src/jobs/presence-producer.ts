@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditEmitter } from '../audit/audit-event';
 import type { Config } from '../config';
@@ -224,9 +225,13 @@ export class PresenceProducer {
       notBefore: notBeforeMs,
     };
     const outbox = enqueueOutboxKey(config.QUEUE_PREFIX);
-    await this.deps.redis.zadd(outbox, now, requestId);
-
-    const result = await this.store.enqueue({
+    // The outbox entry must exist before the CAS. On one connection to one server, commands run in the order they
+    // are sent, so both go out together; a cluster may route them to different nodes, so there we wait.
+    const outboxWrite = this.deps.redis.zadd(outbox, now, requestId);
+    if (this.deps.redis instanceof Cluster) {
+      await outboxWrite;
+    }
+    const casWrite = this.store.enqueue({
       userId: request.userId,
       requestId,
       expectedVersion: request.expectedVersion,
@@ -252,6 +257,7 @@ export class PresenceProducer {
       },
       record,
     });
+    const [, result] = await Promise.all([outboxWrite, casWrite]);
 
     if (result.kind !== 'accepted') {
       await this.deps.redis.zrem(outbox, requestId).catch(() => undefined);

@@ -9,7 +9,7 @@ import { PIPELINE_ERROR_CODES } from '../jobs/pipeline-errors';
 import { outcomeEvent } from '../jobs/presence-audit-events';
 import { presenceChangeJobSchema } from '../jobs/presence-change-job';
 import { PRESENCE_CHANGE_QUEUE } from '../jobs/queue-names';
-import type { AppliedChange, PresenceApplier } from '../pipeline/presence-applier';
+import type { ApplyResult, GuardVerdict, PresenceApplier } from '../pipeline/presence-applier';
 import type { PresenceState } from '../pipeline/presence-api';
 import { errorFacts, jobActionForError } from '../policy/job-outcome';
 import type { PresencePolicy } from '../policy/presence-policy';
@@ -42,7 +42,7 @@ export interface PresenceProcessorSettings {
 
 export interface PresenceProcessorDeps {
   store: AgentStateStore;
-  applier: Pick<PresenceApplier, 'read' | 'apply'>;
+  applier: Pick<PresenceApplier, 'apply'>;
   schedule: ScheduleSource;
   policy: PresencePolicy;
   audit: AuditEmitter;
@@ -77,9 +77,11 @@ interface Claimed {
 interface Outcome {
   outcome: TerminalOutcome;
   record: Fields;
-  /** For `applied`: the presence now set, and the write's answer when one was made. */
+  /** For `applied`: the presence now set, and Genesys' `modifiedDate` of the write when one was made. */
   presenceId?: string | undefined;
-  applied?: AppliedChange | undefined;
+  modifiedDate?: string | undefined;
+  /** A presence read from Genesys for this decision (recorded as an observation). */
+  observed?: PresenceState | undefined;
 }
 
 const BUSY_DELAY_MS = 150;
@@ -271,55 +273,79 @@ export class PresenceProcessor {
       };
     }
 
-    const current = await this.currentPresence(c, now);
-    const base = { ...activityFields(decision), previousPresenceId: current?.presenceId, decidedAt: now };
-    if (alreadyInPresence(current, desired.presenceId, desired.message)) {
-      return {
-        outcome: 'applied',
-        record: {
-          ...base,
-          decision: 'already in the requested presence; nothing written',
-          detail: decision.detail,
-        },
-      };
-    }
-    const stale = checkStaleWrite({
-      requestedAtMs: desired.requestedAtMs,
-      current,
-      lastServiceWrite:
-        c.state.serviceWrite === undefined
+    const base = { ...activityFields(decision), decidedAt: now };
+    const lastWrite = c.state.serviceWrite;
+    const guard = (current: PresenceState | undefined): GuardVerdict => {
+      const presence: CurrentPresence | undefined =
+        current === undefined
           ? undefined
-          : {
-              presenceId: c.state.serviceWrite.presenceId,
-              modifiedDate: new Date(c.state.serviceWrite.modifiedMs).toISOString(),
-            },
-    });
-    if (stale.stale && !decision.forceHonoured) {
-      return {
-        outcome: 'conflict',
-        record: { ...base, decision: 'conflict: changed in Genesys after the request', detail: stale.detail },
-      };
-    }
+          : { presenceId: current.presenceDefinitionId, modifiedDate: current.modifiedDate };
+      if (alreadyInPresence(presence, desired.presenceId, desired.message)) {
+        return {
+          write: false,
+          outcome: 'applied',
+          detail: 'already in the requested presence; nothing written',
+        };
+      }
+      const stale = checkStaleWrite({
+        requestedAtMs: desired.requestedAtMs,
+        current: presence,
+        lastServiceWrite:
+          lastWrite === undefined
+            ? undefined
+            : {
+                presenceId: lastWrite.presenceId,
+                modifiedDate: new Date(lastWrite.modifiedMs).toISOString(),
+              },
+      });
+      if (!stale.stale) {
+        return { write: true };
+      }
+      return decision.forceHonoured
+        ? { write: true, note: `forced over a newer change in Genesys: ${stale.detail}` }
+        : { write: false, outcome: 'conflict', detail: stale.detail };
+    };
 
-    const applied = await this.deps.applier.apply({
+    const result: ApplyResult = await this.deps.applier.apply({
       userId: c.userId,
       presenceDefinitionId: desired.presenceId,
       message: desired.message,
+      guard,
+      known: this.freshObservation(c, now),
     });
+    if (result.kind === 'skipped') {
+      return {
+        outcome: result.outcome,
+        presenceId: result.outcome === 'applied' ? desired.presenceId : undefined,
+        observed: result.read ? result.previous : undefined,
+        record: {
+          ...base,
+          previousPresenceId: result.previous?.presenceDefinitionId,
+          decision:
+            result.outcome === 'applied'
+              ? 'already in the requested presence; nothing written'
+              : 'conflict: changed in Genesys after the request',
+          detail: result.outcome === 'applied' ? decision.detail : result.detail,
+        },
+      };
+    }
     return {
       outcome: 'applied',
-      presenceId: desired.presenceId,
-      applied,
+      presenceId: result.presence.presenceDefinitionId,
+      modifiedDate: result.presence.modifiedDate,
       record: {
         ...base,
+        previousPresenceId: result.previous?.presenceDefinitionId,
         decision: decision.override
           ? 'applied (forced over the schedule policy)'
-          : stale.stale
+          : result.note !== undefined
             ? 'applied (forced over a newer change in Genesys)'
             : 'applied',
-        detail: `${decision.detail}; via ${applied.via} of ${applied.batchSize}`,
-        genesys: JSON.stringify({ correlationId: applied.correlationId, status: applied.status }),
-        modifiedDate: applied.presence.modifiedDate,
+        detail: [decision.detail, result.note, `via ${result.via} of ${result.batchSize}`]
+          .filter((x) => x !== undefined)
+          .join('; '),
+        genesys: JSON.stringify({ correlationId: result.correlationId, status: result.status }),
+        modifiedDate: result.presence.modifiedDate,
         latencyMs: this.now() - desired.requestedAtMs,
       },
     };
@@ -333,31 +359,21 @@ export class PresenceProcessor {
     }
   }
 
-  /** The agent's presence in Genesys: a fresh observation when there is one, else a (batched) bulk GET. */
-  private async currentPresence(c: Claimed, now: number): Promise<CurrentPresence | undefined> {
+  /** The freshest observation younger than `observedMaxAgeMs` (then no read is needed), else undefined. */
+  private freshObservation(c: Claimed, now: number): { presence: PresenceState } | undefined {
     const maxAge = this.deps.settings.observedMaxAgeMs;
-    const candidates = [c.state.observed, c.streamObserved].filter(
-      (o): o is NonNullable<typeof o> => o !== undefined && now - o.observedAtMs <= maxAge,
-    );
-    const freshest = candidates.sort((a, b) => b.modifiedMs - a.modifiedMs)[0];
-    if (freshest !== undefined) {
-      return { presenceId: freshest.presenceId, modifiedDate: new Date(freshest.modifiedMs).toISOString() };
-    }
-    const read = await this.deps.applier.read(c.userId);
-    const presence: PresenceState | undefined = read.presence;
-    if (presence === undefined) {
-      return undefined;
-    }
-    const modifiedMs = presence.modifiedDate === undefined ? Number.NaN : Date.parse(presence.modifiedDate);
-    if (!Number.isNaN(modifiedMs)) {
-      await this.deps.store.recordObservedPresence(c.userId, {
-        presenceId: presence.presenceDefinitionId,
-        modifiedMs,
-        observedAtMs: now,
-        source: 'poll',
-      });
-    }
-    return { presenceId: presence.presenceDefinitionId, modifiedDate: presence.modifiedDate };
+    const freshest = [c.state.observed, c.streamObserved]
+      .filter((o): o is NonNullable<typeof o> => o !== undefined && now - o.observedAtMs <= maxAge)
+      .sort((a, b) => b.modifiedMs - a.modifiedMs)[0];
+    return freshest === undefined
+      ? undefined
+      : {
+          presence: {
+            userId: c.userId,
+            presenceDefinitionId: freshest.presenceId,
+            modifiedDate: new Date(freshest.modifiedMs).toISOString(),
+          },
+        };
   }
 
   /** Records the outcome (exactly once) and emits its audit event. */
@@ -365,34 +381,57 @@ export class PresenceProcessor {
     c: Pick<Claimed, 'userId' | 'version' | 'requestId' | 'token'>,
     o: Outcome,
   ): Promise<void> {
-    const modified = o.applied?.presence.modifiedDate;
-    const modifiedMs = modified === undefined ? Number.NaN : Date.parse(modified);
-    const result = await this.deps.store.finalize({
-      userId: c.userId,
-      requestId: c.requestId,
-      version: c.version,
-      outcome: o.outcome,
-      leaseToken: c.token === '' ? undefined : c.token,
-      nowMs: this.now(),
-      requestTtlMs: this.deps.settings.requestTtlMs,
-      appliedPresenceId:
-        o.outcome === 'applied' ? (o.applied?.presence.presenceDefinitionId ?? o.presenceId) : undefined,
-      modifiedMs: Number.isNaN(modifiedMs) ? undefined : modifiedMs,
-      record: { ...o.record, appliedVersion: o.outcome === 'applied' ? c.version : undefined },
-    });
-    await this.emitOutcome(c.requestId, result.kind === 'ok');
+    const modifiedMs = o.modifiedDate === undefined ? Number.NaN : Date.parse(o.modifiedDate);
+    const now = this.now();
+    const observed = o.observed;
+    const observedMs = observed?.modifiedDate === undefined ? Number.NaN : Date.parse(observed.modifiedDate);
+    const [result] = await Promise.all([
+      this.deps.store.finalize({
+        userId: c.userId,
+        requestId: c.requestId,
+        version: c.version,
+        outcome: o.outcome,
+        leaseToken: c.token === '' ? undefined : c.token,
+        nowMs: now,
+        requestTtlMs: this.deps.settings.requestTtlMs,
+        appliedPresenceId: o.outcome === 'applied' ? o.presenceId : undefined,
+        modifiedMs: Number.isNaN(modifiedMs) ? undefined : modifiedMs,
+        record: { ...o.record, appliedVersion: o.outcome === 'applied' ? c.version : undefined },
+      }),
+      observed === undefined || Number.isNaN(observedMs)
+        ? undefined
+        : this.deps.store.recordObservedPresence(c.userId, {
+            presenceId: observed.presenceDefinitionId,
+            modifiedMs: observedMs,
+            observedAtMs: now,
+            source: 'poll',
+          }),
+    ]);
+    if (result.kind !== 'missing') {
+      await this.emitFromRecord(c.requestId, result.record, result.kind === 'ok');
+    }
   }
 
   /** Emits the request's terminal audit event from its record (idempotent on the event id). */
   private async emitOutcome(requestId: string, count = false): Promise<void> {
     const record = await this.deps.store.getRequestRecord(requestId);
-    const event = record === undefined ? undefined : outcomeEvent(requestId, record);
+    if (record !== undefined) {
+      await this.emitFromRecord(requestId, record, count);
+    }
+  }
+
+  private async emitFromRecord(
+    requestId: string,
+    record: Record<string, string>,
+    count: boolean,
+  ): Promise<void> {
+    const event = outcomeEvent(requestId, record);
     if (event === undefined) {
       return;
     }
     await this.deps.audit.emit([event]);
     if (count) {
-      this.deps.observer?.onOutcome?.(event.type, record?.source ?? 'unknown');
+      this.deps.observer?.onOutcome?.(event.type, record.source ?? 'unknown');
     }
   }
 

@@ -46,6 +46,9 @@ export interface GenesysScheduleSourceOptions {
 type Unit = { businessUnitId: string; managementUnitId?: string | undefined } | { none: true };
 
 const DAY = 86_400_000;
+/** How long a parsed timeline is reused in process. */
+const MEMO_MS = 1_000;
+const MEMO_MAX = 20_000;
 /** Lifetime of the "not in WFM" answer. */
 const NOT_IN_WFM_TTL_MS = 10 * 60_000;
 
@@ -68,6 +71,7 @@ export class GenesysScheduleSource implements ScheduleSource {
   private readonly inFlight = new Map<string, Promise<AgentTimeline | undefined>>();
   private readonly batches = new Map<string, { waiters: Waiter[]; timer: NodeJS.Timeout | undefined }>();
   private readonly codes = new Map<string, { at: number; codes: Promise<Map<string, ActivityCodeInfo>> }>();
+  private readonly memo = new Map<string, { at: number; timeline: AgentTimeline | undefined }>();
 
   constructor(private readonly options: GenesysScheduleSourceOptions) {
     this.now = options.now ?? Date.now;
@@ -97,17 +101,31 @@ export class GenesysScheduleSource implements ScheduleSource {
     return timelines.size;
   }
 
+  /**
+   * The cached timeline; parsed copies are kept in process for a second, so the two lookups of one decision (now
+   * and the boundary tolerance ahead) read Redis once.
+   */
   private async readCached(userId: string): Promise<AgentTimeline | undefined> {
+    const now = this.now();
+    const memo = this.memo.get(userId);
+    if (memo !== undefined && now - memo.at < MEMO_MS) {
+      return memo.timeline;
+    }
     const raw = await this.options.redis.get(timelineKey(this.options.prefix, userId));
-    if (raw === null) {
-      return undefined;
+    let timeline: AgentTimeline | undefined;
+    if (raw !== null) {
+      try {
+        const parsed = agentTimelineSchema.safeParse(JSON.parse(raw));
+        timeline = parsed.success ? parsed.data : undefined;
+      } catch {
+        timeline = undefined;
+      }
     }
-    try {
-      const parsed = agentTimelineSchema.safeParse(JSON.parse(raw));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
+    if (this.memo.size >= MEMO_MAX) {
+      this.memo.clear();
     }
+    this.memo.set(userId, { at: now, timeline });
+    return timeline;
   }
 
   /** One fetch per agent at a time in this process. */
@@ -253,6 +271,9 @@ export class GenesysScheduleSource implements ScheduleSource {
           syncedAt: new Date(now).toISOString(),
         });
       }
+    }
+    for (const timeline of out.values()) {
+      this.memo.set(timeline.userId, { at: this.now(), timeline });
     }
     // Separate commands, not a pipeline: agents' keys live in different cluster slots.
     await Promise.all(

@@ -187,7 +187,7 @@ describe('agent state scripts on real Redis', () => {
       modifiedMs: modified,
       record: { rule: 'category.Break', genesys: JSON.stringify({ correlationId: 'c-1', status: 200 }) },
     });
-    expect(done.kind).toBe('ok');
+    expect(done).toMatchObject({ kind: 'ok', record: { status: 'applied', rule: 'category.Break' } });
     expect(await redis.exists(agentLeaseKey(prefix, U))).toBe(0);
     const state = await store.getAgentState(U);
     expect(state).toMatchObject({
@@ -212,7 +212,7 @@ describe('agent state scripts on real Redis', () => {
       requestTtlMs: TTL,
       record: {},
     });
-    expect(again).toEqual({ kind: 'terminal', status: 'applied' });
+    expect(again).toMatchObject({ kind: 'terminal', status: 'applied', record: { status: 'applied', version: '1' } });
     expect((await store.getRequestStatus(requestId))?.status).toBe('applied');
   });
 

@@ -1,4 +1,4 @@
-import { PresenceApplier } from '../../src/pipeline/presence-applier';
+import { PresenceApplier, type ApplyResult, type GuardedChange } from '../../src/pipeline/presence-applier';
 import type {
   BulkWriteResult,
   PresenceApi,
@@ -27,6 +27,7 @@ class FakeApi implements PresenceApi {
   /** Users that make a whole bulk PUT fail with 400. */
   poison = new Set<string>();
   clock = Date.parse('2026-03-30T10:00:00Z');
+  readFailure: unknown;
 
   checkBudget() {
     return Promise.resolve(this.budget);
@@ -34,6 +35,9 @@ class FakeApi implements PresenceApi {
 
   getUserPresencesBulk(userIds: readonly string[]) {
     this.calls.push(`GET ${userIds.length}`);
+    if (this.readFailure !== undefined) {
+      return Promise.reject(this.readFailure);
+    }
     return Promise.resolve({
       status: 200,
       correlationId: 'c-get',
@@ -104,7 +108,19 @@ class FakeApi implements PresenceApi {
   }
 }
 
-const change = (userId: string, presenceDefinitionId = 'p-break') => ({ userId, presenceDefinitionId });
+/** A change whose guard always writes (read needed unless `known`). */
+const change = (userId: string, presenceDefinitionId = 'p-break'): GuardedChange => ({
+  userId,
+  presenceDefinitionId,
+  guard: () => ({ write: true }),
+});
+
+const written = (r: ApplyResult) => {
+  if (r.kind !== 'written') {
+    throw new Error(`expected a write, got ${r.kind}`);
+  }
+  return r;
+};
 
 describe('PresenceApplier', () => {
   let api: FakeApi;
@@ -122,9 +138,9 @@ describe('PresenceApplier', () => {
     });
   });
 
-  test('changes ready together go out as one bulk PUT; each caller gets its user’s result', async () => {
-    const results = await Promise.all(['a', 'b', 'c'].map((u) => applier.apply(change(u))));
-    expect(api.calls).toEqual(['PUT a,b,c']);
+  test('changes ready together cost one bulk GET (for the guards) and one bulk PUT; each caller gets its result', async () => {
+    const results = (await Promise.all(['a', 'b', 'c'].map((u) => applier.apply(change(u))))).map(written);
+    expect(api.calls).toEqual(['GET 3', 'PUT a,b,c']);
     expect(results.map((r) => [r.presence.userId, r.via, r.batchSize, r.correlationId])).toEqual([
       ['a', 'bulk', 3, 'c-put'],
       ['b', 'bulk', 3, 'c-put'],
@@ -132,24 +148,63 @@ describe('PresenceApplier', () => {
     ]);
   });
 
-  test('a lone change uses one PATCH', async () => {
-    const r = await applier.apply(change('a'));
+  test('each guard sees its user’s presence as read just before the write, and may skip the write', async () => {
+    api.state.set('a', {
+      userId: 'a',
+      presenceDefinitionId: 'p-break',
+      modifiedDate: '2026-03-30T09:00:00Z',
+    });
+    api.state.set('b', { userId: 'b', presenceDefinitionId: 'p-meal', modifiedDate: '2026-03-30T09:59:00Z' });
+    const seen: Array<string | undefined> = [];
+    const guarded = (userId: string): GuardedChange => ({
+      userId,
+      presenceDefinitionId: 'p-break',
+      guard: (current) => {
+        seen.push(current?.presenceDefinitionId);
+        if (current?.presenceDefinitionId === 'p-break') {
+          return { write: false, outcome: 'applied', detail: 'already there' };
+        }
+        if (current?.presenceDefinitionId === 'p-meal') {
+          return { write: false, outcome: 'conflict', detail: 'changed by the agent' };
+        }
+        return { write: true };
+      },
+    });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((u) => applier.apply(guarded(u))));
+    expect(seen).toEqual(['p-break', 'p-meal', undefined]);
+    expect(a).toMatchObject({
+      kind: 'skipped',
+      outcome: 'applied',
+      read: true,
+      previous: { presenceDefinitionId: 'p-break' },
+    });
+    expect(b).toMatchObject({ kind: 'skipped', outcome: 'conflict', detail: 'changed by the agent' });
+    expect(c).toMatchObject({ kind: 'written', via: 'patch' });
+    expect(api.calls).toEqual(['GET 3', 'PATCH c']);
+  });
+
+  test('a change whose current presence is already known needs no read', async () => {
+    const known = {
+      presence: { userId: 'a', presenceDefinitionId: 'p-meal', modifiedDate: '2026-03-30T09:00:00Z' },
+    };
+    const r = written(await applier.apply({ ...change('a'), known }));
+    expect(r.previous?.presenceDefinitionId).toBe('p-meal');
     expect(api.calls).toEqual(['PATCH a']);
-    expect(r.via).toBe('patch');
   });
 
-  test('more than 50 changes make several PUTs of at most 50', async () => {
+  test('more than 50 changes make several batches of at most 50', async () => {
     await Promise.all(Array.from({ length: 120 }, (_, i) => applier.apply(change(`u${i}`))));
-    expect(batches).toEqual(['bulk-put:50', 'bulk-put:50', 'bulk-put:20']);
-  });
-
-  test('reads are batched into one bulk GET, duplicates asked once', async () => {
-    api.state.set('a', { userId: 'a', presenceDefinitionId: 'p1', modifiedDate: '2026-03-30T09:00:00Z' });
-    const [a, b, a2] = await Promise.all([applier.read('a'), applier.read('b'), applier.read('a')]);
-    expect(api.calls).toEqual(['GET 2']);
-    expect(a.presence?.presenceDefinitionId).toBe('p1');
-    expect(b.presence).toBeUndefined();
-    expect(a2.presence).toEqual(a.presence);
+    // batches run independently (interleaved): count them
+    expect(batches.filter((b) => b.startsWith('bulk-get')).sort()).toEqual([
+      'bulk-get:20',
+      'bulk-get:50',
+      'bulk-get:50',
+    ]);
+    expect(batches.filter((b) => b.startsWith('bulk-put')).sort()).toEqual([
+      'bulk-put:20',
+      'bulk-put:50',
+      'bulk-put:50',
+    ]);
   });
 
   test('a per-user failure in a bulk answer fails that user only', async () => {
@@ -161,9 +216,9 @@ describe('PresenceApplier', () => {
 
   test('a bulk PUT whose answer was lost is read back: users who got it count as applied, nobody is written twice', async () => {
     api.writeFailure = { error: new CodedError('GENESYS_TIMEOUT'), applied: true };
-    const results = await Promise.all(['a', 'b'].map((u) => applier.apply(change(u))));
+    const results = (await Promise.all(['a', 'b'].map((u) => applier.apply(change(u))))).map(written);
     expect(results.map((r) => r.via)).toEqual(['read-back', 'read-back']);
-    expect(api.calls).toEqual(['PUT a,b', 'GET 2']);
+    expect(api.calls).toEqual(['GET 2', 'PUT a,b', 'GET 2']);
   });
 
   test('a bulk PUT that failed without landing is read back and the users keep the error (the job retries)', async () => {
@@ -179,21 +234,21 @@ describe('PresenceApplier', () => {
       'GENESYS_SERVER',
       'GENESYS_SERVER',
     ]);
-    expect(api.calls).toEqual(['PUT a,b', 'GET 2']);
+    expect(api.calls).toEqual(['GET 2', 'PUT a,b', 'GET 2']);
   });
 
   test('a PATCH that timed out after landing is confirmed by a read', async () => {
     api.writeFailure = { error: new CodedError('GENESYS_NETWORK'), applied: true };
-    const r = await applier.apply(change('a'));
+    const r = written(await applier.apply(change('a')));
     expect(r.via).toBe('read-back');
-    expect(api.calls).toEqual(['PATCH a', 'GET 1']);
+    expect(api.calls).toEqual(['GET 1', 'PATCH a', 'GET 1']);
   });
 
   test('a PUT refused with 400 is halved until the bad entry is alone; the others are applied', async () => {
     api.poison.add('c');
     const settled = await Promise.allSettled(['a', 'b', 'c', 'd'].map((u) => applier.apply(change(u))));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    expect(api.calls).toEqual(['PUT a,b,c,d', 'PUT a,b', 'PUT c,d', 'PATCH c', 'PATCH d']);
+    expect(api.calls).toEqual(['GET 4', 'PUT a,b,c,d', 'PUT a,b', 'PUT c,d', 'PATCH c', 'PATCH d']);
   });
 
   test('rate limits and an open breaker fail the batch without read-back', async () => {
@@ -204,7 +259,17 @@ describe('PresenceApplier', () => {
         (s) => s.status === 'rejected' && (s.reason as CodedError).code === 'GENESYS_RATE_LIMITED',
       ),
     ).toBe(true);
-    expect(api.calls).toEqual(['PUT a,b']);
+    expect(api.calls).toEqual(['GET 2', 'PUT a,b']);
+  });
+
+  test('a failed read fails the batch before anything is written', async () => {
+    api.readFailure = new CodedError('GENESYS_RATE_LIMITED', 2_000);
+    const settled = await Promise.allSettled(['a', 'b'].map((u) => applier.apply(change(u))));
+    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as CodedError).code : 'ok'))).toEqual([
+      'GENESYS_RATE_LIMITED',
+      'GENESYS_RATE_LIMITED',
+    ]);
+    expect(api.calls).toEqual(['GET 2']);
   });
 
   test('when the shared budget says wait, nothing is called and the items fail with its wait', async () => {
@@ -213,7 +278,6 @@ describe('PresenceApplier', () => {
       code: 'GENESYS_BUDGET_EXHAUSTED',
       retryAfterMs: 1_234,
     });
-    await expect(applier.read('a')).rejects.toMatchObject({ code: 'GENESYS_BUDGET_EXHAUSTED' });
     expect(api.calls).toEqual([]);
   });
 });
