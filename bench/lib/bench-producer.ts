@@ -20,7 +20,8 @@ export class BenchProducer {
     readonly presenceQueue: Queue,
     readonly auditQueue: Queue,
     private readonly producerRedis: RedisConnection,
-    private readonly clientRedis: RedisConnection,
+    /** A worker-profile connection (the Genesys client's, also for the bench's own reads). */
+    readonly redis: RedisConnection,
   ) {}
 
   static async create(config: Config): Promise<BenchProducer> {
@@ -52,6 +53,6 @@ export class BenchProducer {
   async close(): Promise<void> {
     await Promise.allSettled([this.presenceQueue.close(), this.auditQueue.close()]);
     await this.client.stop();
-    await Promise.allSettled([closeRedis(this.producerRedis), closeRedis(this.clientRedis)]);
+    await Promise.allSettled([closeRedis(this.producerRedis), closeRedis(this.redis)]);
   }
 }

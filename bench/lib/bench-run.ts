@@ -1,16 +1,18 @@
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { benchPrefix, benchRedis, benchRedisUrl, deleteKeys } from './bench-redis';
-import { appendSection } from './benchmarks-md';
+import { appendSection, type BenchSection } from './benchmarks-md';
 import { describeMachine, formatMachine, type MachineDescription } from './machine';
 import { formatResultLine, type ResultValue } from './result-line';
 import { REPO_ROOT } from './worker-process';
 
 export type OptionSpec = Record<
   string,
-  { type: 'string' | 'boolean'; default?: string | boolean; describe: string }
+  { type: 'string' | 'boolean'; default?: string | boolean; describe: string; multiple?: boolean }
 >;
 
 export interface BenchContext {
@@ -23,7 +25,7 @@ export interface BenchContext {
   runDir: string;
   machine: MachineDescription;
   startedAt: Date;
-  options: Record<string, string | boolean | undefined>;
+  options: Record<string, string | boolean | string[] | undefined>;
   /** Progress output (stderr, so stdout ends with the table and the result line). */
   log(message: string): void;
   /** A fresh sub-prefix for one run inside this bench (still under `prefix`, so still cleaned up). */
@@ -39,6 +41,11 @@ export interface BenchOutcome {
 }
 
 const COMMON: OptionSpec = {
+  set: {
+    type: 'string',
+    multiple: true,
+    describe: 'a service setting for this run, KEY=VALUE (repeatable; listed in the results)',
+  },
   record: {
     type: 'boolean',
     default: true,
@@ -58,6 +65,38 @@ function usage(name: string, spec: OptionSpec): string {
       `  --${k.padEnd(22)} ${v.describe}${v.default === undefined ? '' : ` (default ${String(v.default)})`}`,
   );
   return `usage: npm run bench -- ${name} [options]\n\n${rows.join('\n')}\n`;
+}
+
+/** `abc1234` or `abc1234 + uncommitted changes in src/`: which code a result belongs to. */
+export async function sourceRevision(): Promise<string> {
+  const run = promisify(execFile);
+  try {
+    const head = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT })).stdout.trim();
+    const dirty = (
+      await run('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT })
+    ).stdout.trim();
+    return dirty === '' ? head : `${head} + uncommitted changes in src/`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+/**
+ * Service settings given with `--set KEY=VALUE` (repeatable): experiments such as `--set WORKER_CONCURRENCY=128`.
+ * They are listed in the results' setup.
+ */
+export function serviceOverrides(ctx: BenchContext): Record<string, string> {
+  const raw = ctx.options.set;
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = String(item).indexOf('=');
+    if (eq <= 0) {
+      throw new RangeError(`--set needs KEY=VALUE (got ${String(item)})`);
+    }
+    out[String(item).slice(0, eq)] = String(item).slice(eq + 1);
+  }
+  return out;
 }
 
 /** A positive integer option. */
@@ -82,7 +121,7 @@ export async function runBench(
   body: (ctx: BenchContext) => Promise<BenchOutcome>,
 ): Promise<number> {
   const all: OptionSpec = { ...spec, ...COMMON };
-  let options: Record<string, string | boolean | undefined>;
+  let options: Record<string, string | boolean | string[] | undefined>;
   try {
     const parsed = parseArgs({
       args: [...argv],
@@ -95,7 +134,7 @@ export async function runBench(
         ]),
       ) as never,
     });
-    options = parsed.values as Record<string, string | boolean | undefined>;
+    options = parsed.values as Record<string, string | boolean | string[] | undefined>;
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${usage(name, all)}`);
     return 2;
@@ -139,14 +178,30 @@ export async function runBench(
         return `${prefix}-${label}${sub}`;
       },
     };
+    const revision = await sourceRevision();
+    log(`source ${revision}`);
+    const overrides = serviceOverrides(ctx);
     const outcome = await body(ctx);
     const resultLine = formatResultLine(name, outcome.fields);
-    const section = {
+    const section: BenchSection = {
       name,
       date: startedAt,
       machine,
       command: `npm run bench -- ${[name, ...argv].join(' ')}`,
-      setup: outcome.setup,
+      setup: [
+        ['source', revision] as const,
+        ...outcome.setup,
+        ...(Object.keys(overrides).length === 0
+          ? []
+          : [
+              [
+                'settings given with --set',
+                Object.entries(overrides)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(', '),
+              ] as const,
+            ]),
+      ],
       tables: outcome.tables,
       verdicts: outcome.verdicts,
       notes: outcome.notes,

@@ -1,0 +1,141 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { prepareAgents } from './agent-targets';
+import { BenchProducer } from './bench-producer';
+import { serviceOverrides, type BenchContext } from './bench-run';
+import { runBounded } from './bounded-pool';
+import { EmulatorProcess, sumCalls } from './emulator-process';
+import { auditDirOf, configOf, serviceEnv } from './service-env';
+import { startServiceProcesses, stopAll } from './service-processes';
+import { waitForOutcomes } from './wait-for-outcomes';
+import type { ChildNode } from './worker-process';
+
+export interface LoadRunOptions {
+  label: string;
+  requests: number;
+  agents: number;
+  workers: number;
+  /** Producer calls in flight. */
+  producerConcurrency: number;
+  /** Longest wait for every outcome after the last enqueue. */
+  timeoutMs: number;
+  /** Called with the service processes once they are ready, before the load (memory sampling). */
+  afterStart?: (processes: readonly ChildNode[]) => Promise<void>;
+  /** Called with the service processes once everything is audited, before they stop (memory sampling). */
+  beforeStop?: (processes: readonly ChildNode[], emulator: EmulatorProcess) => Promise<void>;
+}
+
+export interface LoadRunResult {
+  label: string;
+  workers: number;
+  requests: number;
+  agents: number;
+  enqueueSeconds: number;
+  seconds: number;
+  rps: number;
+  outcomes: Record<string, number>;
+  auditRecords: number;
+  chainOk: boolean;
+  calls: number;
+  callsByRoute: Record<string, number>;
+}
+
+/**
+ * A throughput load: `requests` presence changes over `agents` agents (request i goes to agent i mod agents,
+ * alternating two presences the agent's schedule allows, so every agent gets requests spread over the run), fed
+ * by the in-process producer as fast as `producerConcurrency` calls in flight allow, into `workers` service
+ * processes; the emulator answers without latency or rate limit. Timed from the first enqueue until every request
+ * has its terminal outcome in the audit log.
+ */
+export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promise<LoadRunResult> {
+  const prefix = ctx.subPrefix(`${options.label}-`);
+  const emulator = await EmulatorProcess.start(
+    { agents: options.agents, rateLimitPerMinute: 1_000_000_000, latencyMs: 0, seed: 42 },
+    path.join(ctx.runDir, `emulator-${options.label}.log`),
+  );
+  let producer: BenchProducer | undefined;
+  let processes: ChildNode[] = [];
+  try {
+    const env = await serviceEnv({
+      redisUrl: ctx.redisUrl,
+      prefix,
+      emulatorUrl: emulator.url,
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      runDir: ctx.runDir,
+      overrides: { GENESYS_RATE_BUDGET_PER_MINUTE: '100000', ...serviceOverrides(ctx) },
+    });
+    producer = await BenchProducer.create(configOf(env));
+    const targets = await prepareAgents(emulator, producer, prefix, options.agents, 'crm', 10 * 60_000);
+    const agents = targets.agentIds.filter((id) => targets.second.has(id));
+    if (agents.length < options.agents * 0.9) {
+      throw new Error(
+        `only ${agents.length} of ${options.agents} agents have two presences their schedule allows`,
+      );
+    }
+    processes = await startServiceProcesses({
+      count: options.workers,
+      roles: 'worker',
+      env,
+      runDir: ctx.runDir,
+      label: `worker-${options.label}`,
+      profile: ctx.options.profile === true,
+    });
+    await options.afterStart?.(processes);
+    await emulator.resetCalls();
+    ctx.log(
+      `${options.label}: ${options.requests} requests over ${agents.length} agents, ${options.workers} worker process(es)`,
+    );
+
+    const requestIds: string[] = new Array<string>(options.requests);
+    const started = performance.now();
+    const p = producer;
+    await runBounded(options.requests, options.producerConcurrency, async (i) => {
+      const userId = agents[i % agents.length]!;
+      const round = Math.floor(i / agents.length);
+      const result = await p.producer.enqueuePresenceChange({
+        userId,
+        presence: (round % 2 === 0 ? targets.first : targets.second).get(userId),
+        source: 'crm',
+        reason: 'throughput benchmark',
+      });
+      requestIds[i] = result.requestId;
+    });
+    const enqueued = performance.now();
+    ctx.log(`${options.label}: enqueued in ${((enqueued - started) / 1000).toFixed(1)} s`);
+    const done = await waitForOutcomes({
+      presenceQueue: producer.presenceQueue,
+      auditQueue: producer.auditQueue,
+      auditDir: auditDirOf(env),
+      requestIds,
+      timeoutMs: options.timeoutMs,
+      pollMs: 20,
+      onProgress: (m) => ctx.log(`${options.label}: ${m}`),
+    });
+    const callsByRoute = await emulator.calls();
+    const seconds = (done.at - started) / 1000;
+    const result: LoadRunResult = {
+      label: options.label,
+      workers: options.workers,
+      requests: options.requests,
+      agents: agents.length,
+      enqueueSeconds: (enqueued - started) / 1000,
+      seconds,
+      rps: options.requests / seconds,
+      outcomes: done.byOutcome,
+      auditRecords: done.totalRecords,
+      chainOk: done.chainOk,
+      calls: sumCalls(callsByRoute),
+      callsByRoute,
+    };
+    ctx.log(
+      `${options.label}: ${result.rps.toFixed(0)} requests/s (${seconds.toFixed(1)} s), outcomes ${JSON.stringify(done.byOutcome)}, ${result.calls} Genesys calls`,
+    );
+    await options.beforeStop?.(processes, emulator);
+    return result;
+  } finally {
+    await stopAll(processes);
+    await producer?.close();
+    await emulator.stop();
+  }
+}
