@@ -70,7 +70,7 @@ export class Metrics {
       this.registry.setDefaultLabels(options.defaultLabels);
     }
     if (options.defaultMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry, prefix: 'gpw_process_' });
+      collectDefaultMetrics({ register: this.registry, prefix: 'gpw_' });
     }
 
     this.presenceRequests = new Counter({

@@ -31,6 +31,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   JOB_INVALID_PAYLOAD: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  FORCE_NOT_PERMITTED: 403,
   NOT_FOUND: 404,
   VERSION_CONFLICT: 409,
   PRECONDITION_FAILED: 412,
@@ -109,6 +110,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
       body: { code: 'UPSTREAM_ERROR', message: 'Genesys Cloud refused the call made for this request.' },
       headers: {},
     };
+  }
+
+  // One of our errors with its own 4xx status (AppError.httpStatus) keeps its code and status.
+  const httpStatus = (e as { httpStatus?: unknown }).httpStatus;
+  if (code !== undefined && typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500) {
+    return { status: httpStatus, body: { code, message: e.message }, headers: {} };
   }
 
   // A fastify or plugin error with an explicit 4xx status (e.g. a malformed URL) keeps its status.

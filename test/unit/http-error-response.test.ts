@@ -11,6 +11,7 @@ describe('toErrorResponse', () => {
     ['UNKNOWN_PRESENCE', 400],
     ['UNAUTHENTICATED', 401],
     ['FORBIDDEN', 403],
+    ['FORCE_NOT_PERMITTED', 403],
     ['NOT_FOUND', 404],
     ['VERSION_CONFLICT', 409],
     ['IDEMPOTENCY_MISMATCH', 422],
@@ -76,6 +77,11 @@ describe('toErrorResponse', () => {
   it('passes a Genesys Retry-After on', () => {
     const limited = withCode('429', 'GENESYS_RATE_LIMITED', { retryAfterMs: 12_300 });
     expect(toErrorResponse(limited).headers['retry-after']).toBe('13');
+  });
+
+  it('keeps the code and 4xx status of any other error of ours', () => {
+    const response = toErrorResponse(new AppError('SOMETHING_REFUSED', 'no', { httpStatus: 423 }));
+    expect(response).toMatchObject({ status: 423, body: { code: 'SOMETHING_REFUSED', message: 'no' } });
   });
 
   it('answers 502 for other Genesys refusals', () => {
