@@ -8,3 +8,33 @@ export { AuditQueueEmitter } from './audit/audit-queue-emitter';
 export type { AuditStore } from './audit/audit-store';
 export { createAuditStore } from './audit/create-audit-store';
 export { verifyChain, type VerifyChainResult } from './audit/verify-chain';
+export {
+  PresenceProducer,
+  type EnqueueResult,
+  type PresenceProducerDeps,
+  type PresenceResolver,
+  type ResolvedPresence,
+} from './jobs/presence-producer';
+export {
+  connectPresenceProducer,
+  type ConnectPresenceProducerOptions,
+  type PresenceProducerHandle,
+} from './jobs/connect-presence-producer';
+export type { AgentView, RequestStatus, RequestStatusValue } from './jobs/agent-state';
+export {
+  ForceNotPermittedError,
+  IdempotencyMismatchError,
+  PIPELINE_ERROR_CODES,
+  UnknownPresenceError,
+  ValidationFailedError,
+  VersionConflictError,
+  type ValidationProblem,
+} from './jobs/pipeline-errors';
+export { presenceChangeRequestSchema, type PresenceChangeRequestInput } from './jobs/presence-change-request';
+export { PRESENCE_CHANGE_QUEUE, PRESENCE_DEAD_LETTER_QUEUE } from './jobs/queue-names';
+export { timelineKey } from './jobs/keys';
+export { PresenceWorker, type PresenceWorkerDeps } from './workers/presence-worker';
+export { GenesysScheduleSource } from './workers/presence-schedule-source';
+export type { PresencePipelineObserver } from './workers/presence-observer';
+export { loadPresencePolicy } from './workers/presence-policy-file';
+export { DEFAULT_PRESENCE_POLICY, parsePresencePolicy, type PresencePolicy } from './policy/presence-policy';
