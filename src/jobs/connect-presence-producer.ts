@@ -6,7 +6,7 @@ import { AuditQueueEmitter } from '../audit/audit-queue-emitter';
 import type { Config } from '../config';
 import { createGenesysClient, type GenesysClient } from '../genesys/genesys-client';
 import { createLogger } from '../logger';
-import { closeRedis, createRedis } from '../redis';
+import { closeRedis, createRedis, type RedisConnection } from '../redis';
 import { loadPresencePolicy } from '../workers/presence-policy-file';
 import type { AgentView, RequestStatus } from './agent-state';
 import { PresenceProducer, type EnqueueResult, type PresenceResolver } from './presence-producer';
@@ -39,6 +39,12 @@ export async function connectPresenceProducer(
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const policy = await loadPresencePolicy(config.POLICY_FILE);
   const redis = createRedis(config, 'producer', 'presence-worker:producer');
+  try {
+    await whenReady(redis, 5_000);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
   const queue = new Queue(PRESENCE_CHANGE_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
   const auditQueue =
     options.audit === undefined
@@ -70,4 +76,34 @@ export async function connectPresenceProducer(
       await closeRedis(redis);
     },
   };
+}
+
+/** The producer profile refuses commands until connected (no offline queue): wait for `ready`, bounded. */
+function whenReady(redis: RedisConnection, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') {
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve, reject) => {
+    let lastError: unknown;
+    const onError = (err: unknown) => {
+      lastError = err;
+    };
+    const done = (err?: unknown) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+      if (err === undefined) {
+        resolve();
+      } else {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+    const onReady = () => done();
+    const timer = setTimeout(
+      () => done(lastError ?? new Error(`Redis not ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    redis.on('ready', onReady);
+    redis.on('error', onError);
+  });
 }
