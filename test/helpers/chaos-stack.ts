@@ -85,6 +85,8 @@ export const CHAOS_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
 export class ChaosStack {
   readonly workers: ChaosChild[] = [];
   readonly retired: ChaosChild[] = [];
+  /** Processes of other roles (stream, scheduler). */
+  readonly others: ChaosChild[] = [];
   api!: ChaosChild;
   client!: ChaosApi;
   private readerClient: Redis | Cluster | undefined;
@@ -190,6 +192,19 @@ export class ChaosStack {
     return worker;
   }
 
+  /** Starts another role set (e.g. `stream`) as its own process; stopped with the stack. */
+  async startRole(roles: string, extraEnv: Record<string, string> = {}): Promise<ChaosChild> {
+    this.workerSeq += 1;
+    const child = await startServiceProcess({
+      label: `${roles.replace(/,/g, '+')}-${this.workerSeq}`,
+      roles,
+      env: { ...this.env, ...extraEnv },
+      logDir: this.logDir,
+    });
+    this.others.push(child);
+    return child;
+  }
+
   /** SIGKILLs a worker (a crash) and keeps its output for the scans. */
   async killWorker(worker: ChaosChild): Promise<void> {
     await worker.kill('SIGKILL');
@@ -228,7 +243,7 @@ export class ChaosStack {
 
   /** Every child's output (live and retired) plus the JSONL audit files, for the secret scan. */
   async captured(): Promise<Captured[]> {
-    const children = [this.api, ...this.workers, ...this.retired].filter(
+    const children = [this.api, ...this.workers, ...this.others, ...this.retired].filter(
       (c): c is ChaosChild => c !== undefined,
     );
     const out: Captured[] = children.map((c) => ({ where: `${c.label} output`, text: c.output() }));
@@ -252,7 +267,9 @@ export class ChaosStack {
 
   /** Graceful stop of every process (SIGTERM; SIGKILL after a grace), the reader client and the emulator. */
   async stop(): Promise<void> {
-    const children = [this.api, ...this.workers].filter((c): c is ChaosChild => c !== undefined);
+    const children = [this.api, ...this.workers, ...this.others].filter(
+      (c): c is ChaosChild => c !== undefined,
+    );
     await Promise.all(children.map((c) => c.stop()));
     this.readerClient?.disconnect();
     await this.emulator.stop();
