@@ -59,6 +59,7 @@ export class Metrics {
   readonly batchSize: Histogram<'kind'>;
   readonly transitions: Counter<'result'>;
   readonly segmentsExported: Counter<'sink'>;
+  readonly backfilled: Counter;
   readonly auditWritten: Counter<'kind'>;
   readonly auditBatchDuration: Histogram;
   readonly auditAppendFailures: Counter;
@@ -250,6 +251,11 @@ export class Metrics {
       labelNames: ['sink'],
       registers,
     });
+    this.backfilled = new Counter({
+      name: 'gpw_backfill_transitions_total',
+      help: 'Transitions read back from the analytics API by backfill jobs (merged idempotently with the stream).',
+      registers,
+    });
     this.auditWritten = new Counter({
       name: 'gpw_audit_records_total',
       help: 'Audit events handled by the audit writer: written to the store, or already there (redelivered).',
@@ -393,6 +399,10 @@ export class Metrics {
 
   recordSegmentsExported(sink: string, count: number): void {
     this.segmentsExported.inc({ sink }, count);
+  }
+
+  recordBackfill(transitions: number): void {
+    this.backfilled.inc(transitions);
   }
 
   recordAuditBatch(written: number, duplicates: number, durationMs: number): void {

@@ -17,18 +17,25 @@ import { PRESENCE_CHANGE_QUEUE } from '../jobs/queue-names';
 import type { Component } from '../lifecycle';
 import { createLogger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
+import { ANALYTICS_BACKFILL_QUEUE } from '../workers/analytics-backfill-queue';
+import { analyticsBackfillSchedulerProvider } from '../workers/analytics-backfill-scheduler';
+import { AnalyticsBackfillWorker } from '../workers/analytics-backfill-worker';
 import { AuditWorker } from '../workers/audit-worker';
+import { PRESENCE_EVENTS_QUEUE } from '../workers/presence-events-queue';
 import { createTimeTrackingWorkers } from '../workers/presence-events-stack';
 import { loadPresencePolicy } from '../workers/presence-policy-file';
 import { GenesysScheduleSource } from '../workers/presence-schedule-source';
 import { PresenceWorker } from '../workers/presence-worker';
 import { createSweeps } from '../workers/scheduler-sweeps';
+import { StreamRole } from '../workers/stream-role';
 import {
   auditWorkerObserver,
+  backfillObserver,
   genesysObserver,
   presenceEventsObserver,
   presencePipelineObserver,
   producerObserver,
+  streamObserver,
   sweepsObserver,
   timeExportObserver,
 } from './observers';
@@ -36,7 +43,7 @@ import { presenceIngressAdapter } from './presence-ingress-adapter';
 import { QUEUE_NAMES } from './queue-names';
 import { QueueSet } from './queue-set';
 import { RedisConnections } from './redis-connections';
-import type { Role } from './roles';
+import { ROLES, type Role } from './roles';
 import { Service } from './service';
 
 export interface BuildServiceOptions {
@@ -64,8 +71,8 @@ export async function buildService(config: Config, options: BuildServiceOptions)
   const roles = options.roles;
   const has = (role: Role): boolean => roles.includes(role);
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const metrics = options.metrics ?? createMetrics({ defaultLabels: { role: roles.join(',') } });
-  const missing: string[] = [];
+  const role = roles.length === ROLES.length ? 'all' : roles.join(',');
+  const metrics = options.metrics ?? createMetrics({ defaultLabels: { role } });
 
   // Shared dependencies ------------------------------------------------------------------------------------
   const redis = new RedisConnections(config, logger, options.redisConnectTimeoutMs);
@@ -98,7 +105,7 @@ export async function buildService(config: Config, options: BuildServiceOptions)
 
   // Heartbeat, schedule sync and follower: workers in the worker role, their job schedulers in the scheduler role.
   const sweeps =
-    has('worker') || has('scheduler')
+    has('worker') || has('scheduler') || has('stream')
       ? createSweeps({
           config,
           connection: redis.worker,
@@ -163,14 +170,39 @@ export async function buildService(config: Config, options: BuildServiceOptions)
     }
     components.push(...timeTracking.components);
     components.push(...(sweeps?.workers ?? []));
+    if (sweeps !== undefined) {
+      components.push(
+        new AnalyticsBackfillWorker({
+          connection: redis.worker,
+          config,
+          analytics: genesys,
+          roster: sweeps.roster,
+          queue: queues.get(ANALYTICS_BACKFILL_QUEUE),
+          presenceEventsQueue: queues.get(PRESENCE_EVENTS_QUEUE),
+          logger: logger.child({ component: 'analytics-backfill' }),
+          observer: backfillObserver(metrics),
+        }),
+      );
+    }
   }
 
   // stream and scheduler roles -----------------------------------------------------------------------------
-  if (has('stream')) {
-    missing.push('stream: notifications consumer');
+  if (has('stream') && sweeps !== undefined) {
+    components.push(
+      new StreamRole({
+        config,
+        connection: redis.worker,
+        genesys,
+        roster: sweeps.roster,
+        presenceEventsQueue: queues.get(PRESENCE_EVENTS_QUEUE),
+        backfillQueue: queues.get(ANALYTICS_BACKFILL_QUEUE),
+        logger: logger.child({ component: 'stream' }),
+        observer: streamObserver(metrics),
+      }),
+    );
   }
   if (has('scheduler') && sweeps !== undefined) {
-    components.push(sweeps.schedulerRole());
+    components.push(sweeps.schedulerRole([analyticsBackfillSchedulerProvider(config)]));
   }
 
   // Every queue exists in every process (Bull Board and queue metrics show them whatever runs here).
@@ -220,7 +252,6 @@ export async function buildService(config: Config, options: BuildServiceOptions)
     roles,
     queues,
     components,
-    missing,
     httpUrl: () => {
       try {
         return http?.url;

@@ -2,9 +2,11 @@ import type { AuditWorkerObserver } from '../workers/audit-worker';
 import type { GenesysObserver } from '../genesys';
 import type { ProducerObserver } from '../jobs/presence-producer';
 import type { Metrics } from '../metrics';
+import type { BackfillObserver } from '../workers/analytics-backfill-worker';
 import type { HeartbeatObserver } from '../workers/heartbeat-sweep';
 import type { PresenceEventsObserver } from '../workers/presence-events-worker';
 import type { ScheduleSyncObserver } from '../workers/schedule-sync-service';
+import type { StreamRoleObserver } from '../workers/stream-role';
 import type { PresencePipelineObserver } from '../workers/presence-observer';
 import type { TimeExportObserver } from '../workers/time-export-worker';
 
@@ -72,4 +74,31 @@ export function sweepsObserver(metrics: Metrics): HeartbeatObserver & ScheduleSy
     onDrift: (kinds) => metrics.recordDrift(kinds),
     recordScheduleSync: (businessUnitId, at) => metrics.recordScheduleSync(businessUnitId, at),
   };
+}
+
+/** Stream: event lag (Genesys' change instant → received here), connections, reconnects, leadership. */
+export function streamObserver(metrics: Metrics, now: () => number = Date.now): StreamRoleObserver {
+  const open = new Set<number>();
+  const publish = (): void => metrics.setStreamConnected(open.size > 0);
+  return {
+    onEvent: (transition) => metrics.recordStreamEvent(transition.kind, now() - Date.parse(transition.start)),
+    onConnected: (channel) => {
+      open.add(channel);
+      publish();
+    },
+    onDisconnected: (channel, reason) => {
+      open.delete(channel);
+      publish();
+      metrics.recordStreamReconnect(reason);
+    },
+    onDemoted: () => {
+      open.clear();
+      publish();
+    },
+    onGap: () => metrics.recordStreamReconnect('gap'),
+  };
+}
+
+export function backfillObserver(metrics: Metrics): BackfillObserver {
+  return { onBackfilled: (_job, transitions) => metrics.recordBackfill(transitions) };
 }

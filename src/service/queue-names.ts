@@ -1,5 +1,6 @@
 import { AUDIT_QUEUE } from '../audit/audit-queue';
 import { PRESENCE_CHANGE_QUEUE, PRESENCE_DEAD_LETTER_QUEUE } from '../jobs/queue-names';
+import { ANALYTICS_BACKFILL_QUEUE } from '../workers/analytics-backfill-queue';
 import { PRESENCE_EVENTS_QUEUE } from '../workers/presence-events-queue';
 import { HEARTBEAT_QUEUE, SCHEDULE_FOLLOW_QUEUE, SCHEDULE_SYNC_QUEUE } from '../workers/scheduler-spec';
 import { TIME_EXPORT_DEAD_LETTER_QUEUE, TIME_EXPORT_QUEUE } from '../workers/time-export-queue';
@@ -18,4 +19,5 @@ export const QUEUE_NAMES: readonly string[] = [
   PRESENCE_EVENTS_QUEUE,
   TIME_EXPORT_QUEUE,
   TIME_EXPORT_DEAD_LETTER_QUEUE,
+  ANALYTICS_BACKFILL_QUEUE,
 ];

@@ -15,8 +15,6 @@ export interface ServiceParts {
   components: readonly Component[];
   /** URL of the api role's HTTP server (or of the metrics-only server), once started. */
   httpUrl: () => string | undefined;
-  /** What is not wired in this build, by role, for the start-up log and `describe()`. */
-  missing: readonly string[];
 }
 
 /**
@@ -30,7 +28,6 @@ export class Service {
   readonly roles: readonly Role[];
   readonly queues: QueueSet;
   readonly components: readonly Component[];
-  readonly missing: readonly string[];
   private readonly lifecycle: Lifecycle;
   private readonly url: () => string | undefined;
 
@@ -41,7 +38,6 @@ export class Service {
     this.roles = parts.roles;
     this.queues = parts.queues;
     this.components = parts.components;
-    this.missing = parts.missing;
     this.url = parts.httpUrl;
     this.lifecycle = new Lifecycle(parts.logger);
   }
@@ -61,7 +57,7 @@ export class Service {
       throw err;
     }
     this.logger.info(
-      { roles: this.roles, components: this.components.map((c) => c.name), missing: this.missing },
+      { roles: this.roles, components: this.components.map((c) => c.name) },
       'service started',
     );
   }
