@@ -38,10 +38,14 @@ export class FollowIndex {
     return `${this.base}:follow:cursor`;
   }
 
-  /** Replaces the BU's boundaries (atomically: a tick sees the old set or the new one). */
+  /**
+   * Replaces the BU's boundaries (atomically: a tick sees the old set or the new one). The set expires with the
+   * timelines it was built from, so a business unit no longer synced stops being followed.
+   */
   async replace(
     businessUnitId: string,
     boundaries: ReadonlyArray<{ userId: string; at: number }>,
+    ttlMs: number,
   ): Promise<void> {
     const next = this.key(businessUnitId, ':next');
     const tx = this.redis.multi().del(next);
@@ -54,6 +58,7 @@ export class FollowIndex {
     }
     if (boundaries.length > 0) {
       tx.rename(next, this.key(businessUnitId));
+      tx.pexpire(this.key(businessUnitId), Math.max(1, Math.round(ttlMs)));
     } else {
       tx.del(this.key(businessUnitId));
     }

@@ -157,6 +157,7 @@ export class HeartbeatSweep {
       await Promise.all(
         Array.from({ length: Math.min(this.deps.concurrency ?? 2, Math.max(chunks.length, 1)) }, worker),
       );
+      await this.forgetUnmanaged(agents);
       report.durationMs = this.now() - startedAt;
       this.deps.observer?.recordHeartbeatSweep?.({
         drifted: report.drifted,
@@ -167,6 +168,15 @@ export class HeartbeatSweep {
       return report;
     } finally {
       await lease.release();
+    }
+  }
+
+  /** Drops reported-drift signatures of agents no longer managed. */
+  private async forgetUnmanaged(agents: readonly string[]): Promise<void> {
+    const managed = new Set(agents);
+    const stale = (await this.deps.redis.hkeys(this.driftKey)).filter((id) => !managed.has(id));
+    if (stale.length > 0) {
+      await this.deps.redis.hdel(this.driftKey, ...stale);
     }
   }
 

@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { AppError } from '../app-error';
 import type { AuditEmitter, AuditEvent } from '../audit/audit-event';
+import { PIPELINE_ERROR_CODES } from '../jobs/pipeline-errors';
 import { errorFacts } from '../policy/job-outcome';
 import type { PresencePolicy } from '../policy/presence-policy';
 import type { RedisConnection } from '../redis';
@@ -19,6 +21,31 @@ import {
 
 /** The source of every request the follower makes. */
 export const FOLLOWER_SOURCE = 'schedule-follower';
+
+/** Refusals of the producer that a retry would meet again: counted as failed, the tick moves on. */
+const PERMANENT_ENQUEUE_ERRORS: ReadonlySet<string> = new Set([
+  PIPELINE_ERROR_CODES.validationFailed,
+  PIPELINE_ERROR_CODES.unknownPresence,
+  PIPELINE_ERROR_CODES.forceNotPermitted,
+  PIPELINE_ERROR_CODES.idempotencyMismatch,
+  PIPELINE_ERROR_CODES.versionConflict,
+]);
+
+/**
+ * Some requests of a tick could not be enqueued for a reason that may pass (Redis, Genesys resolving the presence):
+ * the cursor stays, the job is retried and later ticks cover the span again (idempotency keys make that safe).
+ */
+export class FollowTickIncompleteError extends AppError {
+  constructor(failed: number, firstCode: string) {
+    super(
+      'FOLLOW_TICK_INCOMPLETE',
+      `${failed} schedule-follower request(s) not enqueued (first: ${firstCode})`,
+      {
+        details: { failed, firstCode },
+      },
+    );
+  }
+}
 
 export interface ScheduleFollowerDeps {
   redis: RedisConnection;
@@ -55,7 +82,10 @@ export interface FollowReport {
   /** Of `enqueued`: idempotent replays of a request made before (a retried tick). */
   replayed: number;
   forced: number;
+  /** Requests the pipeline refused for good (unknown presence, validation…). */
   failed: number;
+  /** Requests that failed for a reason that may pass (the tick then throws and keeps its cursor). */
+  transientFailures: number;
   skipped: Partial<Record<FollowSkipReason, number>>;
   /** The next boundary after `upTo`, if any. */
   nextBoundary?: number | undefined;
@@ -76,7 +106,8 @@ export interface FollowReport {
  * Each tick handles the boundaries in (cursor, now + lead] from the index the sync maintains and moves the cursor
  * (one tick at a time across processes: a Redis lease). Boundaries missed for longer than
  * `FOLLOW_MAX_LATENESS_MS` (the follower was down) are skipped, not applied late. Requests carry the idempotency
- * key `follow-<boundary>`, so a retried tick enqueues nothing twice.
+ * key `follow-<boundary>`, so a retried tick enqueues nothing twice; a request that failed for a reason that may
+ * pass (Redis) keeps the cursor where it was and fails the tick, so the retry covers the span again.
  */
 export class ScheduleFollower {
   private readonly now: () => number;
@@ -110,6 +141,7 @@ export class ScheduleFollower {
       replayed: 0,
       forced: 0,
       failed: 0,
+      transientFailures: 0,
       skipped: {},
     };
     const lease = await this.lease.tryAcquire(`${this.deps.prefix}:follow:lease`, 120_000);
@@ -136,8 +168,12 @@ export class ScheduleFollower {
         }
         latest.set(b.userId, Math.max(previous ?? 0, b.at));
       }
+      let firstTransient: string | undefined;
       if (latest.size > 0) {
-        await this.follow(latest, now, report);
+        firstTransient = await this.follow(latest, now, report);
+      }
+      if (firstTransient !== undefined) {
+        throw new FollowTickIncompleteError(report.transientFailures, firstTransient);
       }
       await this.index.setCursor(upTo);
       report.nextBoundary = await this.index.next(upTo);
@@ -151,7 +187,12 @@ export class ScheduleFollower {
     }
   }
 
-  private async follow(latest: Map<string, number>, now: number, report: FollowReport): Promise<void> {
+  /** Enqueues the boundaries' requests; returns the code of the first transient failure, if any. */
+  private async follow(
+    latest: Map<string, number>,
+    now: number,
+    report: FollowReport,
+  ): Promise<string | undefined> {
     const timelines = await this.cache.readTimelines([...latest.keys()]);
     const work: Array<{ boundary: ActivityBoundary; presence: string; mandatory: boolean }> = [];
     for (const [userId, at] of latest) {
@@ -175,14 +216,17 @@ export class ScheduleFollower {
     }
 
     const events: AuditEvent[] = [];
+    let firstTransient: string | undefined;
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
         const item = work[next]!;
         next += 1;
-        const event = await this.enqueue(item.boundary, item.presence, item.mandatory, now, report);
-        if (event !== undefined) {
-          events.push(event);
+        const outcome = await this.enqueue(item.boundary, item.presence, item.mandatory, now, report);
+        if (typeof outcome === 'string') {
+          firstTransient ??= outcome;
+        } else if (outcome !== undefined) {
+          events.push(outcome);
         }
       }
     };
@@ -190,6 +234,7 @@ export class ScheduleFollower {
     if (events.length > 0) {
       await this.deps.audit.emit(events);
     }
+    return firstTransient;
   }
 
   private async enqueue(
@@ -198,7 +243,7 @@ export class ScheduleFollower {
     mandatory: boolean,
     now: number,
     report: FollowReport,
-  ): Promise<AuditEvent | undefined> {
+  ): Promise<AuditEvent | string | undefined> {
     const to = boundary.to!;
     const force = mandatory && this.mayForce;
     const at = new Date(boundary.at).toISOString();
@@ -240,12 +285,20 @@ export class ScheduleFollower {
         force,
       };
     } catch (err) {
-      report.failed += 1;
+      const code = errorFacts(err).code;
+      const permanent = PERMANENT_ENQUEUE_ERRORS.has(code);
+      if (permanent) {
+        report.failed += 1;
+      } else {
+        report.transientFailures += 1;
+      }
       this.deps.logger.warn(
-        { err, userId: boundary.userId, at, code: errorFacts(err).code },
-        'schedule follower could not enqueue a presence change',
+        { err, userId: boundary.userId, at, code },
+        permanent
+          ? 'schedule follower request refused; boundary skipped for this agent'
+          : 'schedule follower could not enqueue a presence change; the tick will be retried',
       );
-      return undefined;
+      return permanent ? undefined : code;
     }
   }
 

@@ -439,7 +439,7 @@ export class ScheduleSync {
         }
       }
     }
-    await this.index.replace(businessUnitId, boundaries);
+    await this.index.replace(businessUnitId, boundaries, this.timelineTtlMs);
     report.followBoundaries = boundaries.length;
   }
 }

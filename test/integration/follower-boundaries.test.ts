@@ -200,6 +200,7 @@ describe('schedule follower', () => {
     await new FollowIndex(p.h.redis, p.h.prefix).replace(
       p.businessUnitId,
       agents.map((userId) => ({ userId, at: boundary })),
+      3_600_000,
     );
     await follower().tick();
     await p.startPresenceWorkers(2, POLICY);
