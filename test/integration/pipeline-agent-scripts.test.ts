@@ -212,7 +212,11 @@ describe('agent state scripts on real Redis', () => {
       requestTtlMs: TTL,
       record: {},
     });
-    expect(again).toMatchObject({ kind: 'terminal', status: 'applied', record: { status: 'applied', version: '1' } });
+    expect(again).toMatchObject({
+      kind: 'terminal',
+      status: 'applied',
+      record: { status: 'applied', version: '1' },
+    });
     expect((await store.getRequestStatus(requestId))?.status).toBe('applied');
   });
 
