@@ -10,7 +10,8 @@ import { presenceChangeJobOptions } from '../src/jobs/presence-change-job';
 import { intOption, runAsScript, runBench, type BenchContext, type BenchOutcome } from './lib/bench-run';
 import { runLoad, type LoadRunResult } from './lib/load-run';
 import { measureNoopCeiling, type NoopCeilingResult } from './lib/noop-ceiling';
-import { renderTable } from './lib/results-table';
+import type { CpuUse } from './lib/cpu-accounting';
+import { renderTable, type Cell } from './lib/results-table';
 import { configOf } from './lib/service-env';
 import { round } from './lib/stats';
 
@@ -89,6 +90,47 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
       `${r.load.auditRecords}${r.load.chainOk ? ', chain verified' : ', CHAIN BROKEN'}`,
     ]),
   );
+  const perRequest = (seconds: number): number => round((seconds * 1000) / requests, 3);
+  const sumWorkers = (cpu: CpuUse): number =>
+    Object.entries(cpu.processes)
+      .filter(([label]) => label.startsWith('worker'))
+      .reduce((n, [, v]) => n + v, 0);
+  const cpuRow = (label: string, rps: number, seconds: number, cpu: CpuUse): Cell[] => {
+    const total = cpu.redisCpuSeconds + Object.values(cpu.processes).reduce((n, v) => n + v, 0);
+    return [
+      label,
+      round(rps, 0),
+      round(cpu.redisCommands / requests, 1),
+      perRequest(cpu.redisCpuSeconds),
+      perRequest(cpu.processes['bench process'] ?? 0),
+      perRequest(sumWorkers(cpu)),
+      perRequest(cpu.processes.emulator ?? 0),
+      perRequest(total),
+      round(total / seconds, 2),
+    ];
+  };
+  const cpuTable = renderTable(
+    [
+      'run',
+      'req/s',
+      'Redis commands per request',
+      'Redis CPU ms/req',
+      'producer (bench process) CPU ms/req',
+      'worker processes CPU ms/req',
+      'emulator CPU ms/req',
+      'total CPU ms/req',
+      'cores busy',
+    ],
+    rows.flatMap((r) => [
+      cpuRow(
+        `no-op ceiling, ${r.workers} process(es)`,
+        r.ceiling.jobsPerSecond,
+        r.ceiling.seconds,
+        r.ceiling.cpu,
+      ),
+      cpuRow(`service, ${r.workers} process(es)`, r.load.rps, r.load.seconds, r.load.cpu),
+    ]),
+  );
   const routes = [...new Set(rows.flatMap((r) => Object.keys(r.load.callsByRoute)))].sort();
   const callTable = renderTable(
     ['route', ...rows.map((r) => `${r.workers} process(es)`)],
@@ -118,7 +160,15 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
         'one per worker count (each run is 50,000 requests; the machine has 2 cores, so more processes compete with the producer and Redis)',
       ],
     ],
-    tables: [{ markdown: table }, { title: 'Genesys calls by route', markdown: callTable }],
+    tables: [
+      { markdown: table },
+      {
+        title:
+          'Where the CPU goes (per request, from the first enqueue to the last outcome; Redis is shared, so its figures include anything else running on it)',
+        markdown: cpuTable,
+      },
+      { title: 'Genesys calls by route', markdown: callTable },
+    ],
     verdicts: [
       `at least ${TARGET_RATIO * 100} % of the no-op ceiling: ${ratio >= TARGET_RATIO ? 'met' : `MISSED by ${round((TARGET_RATIO - ratio) * 100, 1)} points`} (${round(ratio * 100, 1)} % with ${best.workers} process(es))`,
     ],

@@ -5,6 +5,7 @@ import { BenchProducer } from './bench-producer';
 import { serviceOverrides, type BenchContext } from './bench-run';
 import { runBounded } from './bounded-pool';
 import { EmulatorProcess, sumCalls } from './emulator-process';
+import { diffCpu, snapshotCpu, type CpuUse } from './cpu-accounting';
 import { auditDirOf, configOf, serviceEnv } from './service-env';
 import { startServiceProcesses, stopAll } from './service-processes';
 import { waitForOutcomes } from './wait-for-outcomes';
@@ -38,6 +39,8 @@ export interface LoadRunResult {
   chainOk: boolean;
   calls: number;
   callsByRoute: Record<string, number>;
+  /** CPU of Redis and of each process from the first enqueue to the last outcome stored. */
+  cpu: CpuUse;
 }
 
 /**
@@ -87,6 +90,11 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       `${options.label}: ${options.requests} requests over ${agents.length} agents, ${options.workers} worker process(es)`,
     );
 
+    const pids: Record<string, number> = { emulator: emulator.pid };
+    processes.forEach((child, i) => {
+      pids[`worker ${i}`] = child.pid;
+    });
+    const cpuBefore = await snapshotCpu(ctx.redis, pids);
     const requestIds: string[] = new Array<string>(options.requests);
     const started = performance.now();
     const p = producer;
@@ -112,6 +120,7 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       pollMs: 20,
       onProgress: (m) => ctx.log(`${options.label}: ${m}`),
     });
+    const cpu = diffCpu(cpuBefore, await snapshotCpu(ctx.redis, pids));
     const callsByRoute = await emulator.calls();
     const seconds = (done.at - started) / 1000;
     const result: LoadRunResult = {
@@ -127,6 +136,7 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       chainOk: done.chainOk,
       calls: sumCalls(callsByRoute),
       callsByRoute,
+      cpu,
     };
     ctx.log(
       `${options.label}: ${result.rps.toFixed(0)} requests/s (${seconds.toFixed(1)} s), outcomes ${JSON.stringify(done.byOutcome)}, ${result.calls} Genesys calls`,

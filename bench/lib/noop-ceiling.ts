@@ -5,6 +5,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { hookPath } from './ts-hook';
 import { runBounded } from './bounded-pool';
+import { diffCpu, snapshotCpu, type CpuUse } from './cpu-accounting';
 import { unfinishedJobs, waitUntil } from './wait-until';
 import { ChildNode } from './worker-process';
 
@@ -29,6 +30,7 @@ export interface NoopCeilingResult {
   seconds: number;
   jobsPerSecond: number;
   enqueueSeconds: number;
+  cpu: CpuUse;
 }
 
 /**
@@ -56,6 +58,8 @@ export async function measureNoopCeiling(options: NoopCeilingOptions): Promise<N
         }),
       );
     }
+    const pids = Object.fromEntries(children.map((c, i) => [`worker ${i}`, c.pid]));
+    const cpuBefore = await snapshotCpu(options.redis, pids);
     const started = performance.now();
     await runBounded(options.jobs, options.producerConcurrency, async (i) => {
       const requestId = `u${i % 10_000}.${i.toString(36)}${randomBytes(8).toString('hex')}`;
@@ -71,12 +75,14 @@ export async function measureNoopCeiling(options: NoopCeilingOptions): Promise<N
       what: 'the no-op workers to empty the queue',
     });
     const seconds = (finished - started) / 1000;
+    const cpu = diffCpu(cpuBefore, await snapshotCpu(options.redis, pids));
     return {
       processes: options.processes,
       jobs: options.jobs,
       seconds,
       jobsPerSecond: options.jobs / seconds,
       enqueueSeconds: (enqueued - started) / 1000,
+      cpu,
     };
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));

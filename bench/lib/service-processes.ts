@@ -35,10 +35,7 @@ export async function startServiceProcesses(options: ServiceProcessOptions): Pro
       started.push(
         await ChildNode.start({
           label: `${options.label}-${i}`,
-          args:
-            process.env.BENCH_WORKER_ENTRY !== undefined
-              ? ['--require', './scripts/bench-ts-hook.js', process.env.BENCH_WORKER_ENTRY]
-              : ['dist/main.js', 'start', '--role', options.roles],
+          args: ['dist/main.js', 'start', '--role', options.roles],
           nodeFlags: flags,
           env: options.env,
           logFile: path.join(options.runDir, `${options.label}-${i}.log`),
