@@ -43,6 +43,8 @@ const REDIS_MESSAGES = [
   'READONLY',
   'CLUSTERDOWN',
   'TRYAGAIN',
+  // A Cluster command that kept meeting MOVED/closed connections during a failover.
+  'Too many Cluster redirections',
 ];
 
 export function isDependencyOutage(err: unknown, depth = 0): boolean {
