@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import type { AuditStoreConfig } from '../../src/audit/create-audit-store';
 import { loadConfig } from '../../src/config';
+import { CLUSTER_FAILOVER_OPTIONS } from '../../src/redis';
 import type { EmulatorOptions } from '../../src/emulator/emulator-options';
 import { startTestEmulator, type TestEmulator } from './emulator';
 import type { InvariantInput, TrackedRequest } from './chaos-invariants';
@@ -224,7 +225,7 @@ export class ChaosStack {
                 const [host, port] = n.split(':');
                 return { host: host ?? '127.0.0.1', port: Number(port) };
               }),
-              { redisOptions: { maxRetriesPerRequest: null } },
+              { ...CLUSTER_FAILOVER_OPTIONS, redisOptions: { maxRetriesPerRequest: null } },
             );
       this.readerClient.on('error', () => undefined);
     }
