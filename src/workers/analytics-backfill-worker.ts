@@ -128,7 +128,8 @@ export class AnalyticsBackfillWorker implements Component {
 
   private async backfill(job: BackfillRangeJob): Promise<number> {
     const fromMs = Date.parse(job.from);
-    const toMs = Math.min(Date.parse(job.to), this.now());
+    // Not capped at now: a record starting exactly now would fall outside an interval ending now.
+    const toMs = Date.parse(job.to);
     let count = 0;
     for (const part of splitInterval(fromMs, toMs, MAX_INTERVAL_MS)) {
       const body: UserDetailsQuery = {

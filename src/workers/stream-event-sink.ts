@@ -17,6 +17,8 @@ export interface StreamEventSinkObserver {
   onEvent?(transition: Transition): void;
   onGap?(gap: StreamGap): void;
   onFenced?(): void;
+  onConnected?(channel: number, channelId: string): void;
+  onDisconnected?(channel: number, reason: string): void;
 }
 
 export interface StreamEventSinkDeps {
@@ -98,6 +100,14 @@ export class StreamEventSink implements NotificationsHandler {
 
   onRoutingStatus(event: RoutingStatusNotification): void {
     this.push(transitionFromRoutingStatus(event));
+  }
+
+  onConnected(channel: number, channelId: string): void {
+    this.deps.observer?.onConnected?.(channel, channelId);
+  }
+
+  onDisconnected(channel: number, reason: string): void {
+    this.deps.observer?.onDisconnected?.(channel, reason);
   }
 
   onGap(gap: StreamGap): void {
