@@ -19,6 +19,7 @@ export class CompletionTracker {
   private readonly events: QueueEvents;
   private readonly waiters = new Map<string, () => void>();
   private readonly connection: Redis;
+  private readonly listeners: Array<(jobId: string) => void> = [];
 
   constructor(queueName: string, connection: Redis, prefix: string) {
     this.connection = connection.duplicate();
@@ -40,9 +41,17 @@ export class CompletionTracker {
   private record(jobId: string, result: string): void {
     if (!this.completions.has(jobId)) {
       this.completions.set(jobId, { at: performance.now(), result });
+      for (const listener of this.listeners) {
+        listener(jobId);
+      }
       this.waiters.get(jobId)?.();
       this.waiters.delete(jobId);
     }
+  }
+
+  /** Calls `listener` with the id of every job that finishes from now on. */
+  onFinished(listener: (jobId: string) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Resolves when `jobId` has finished (at once if it already has). */
