@@ -56,5 +56,19 @@ export async function run(argv: string[]): Promise<number> {
   }
   // PM2 `wait_ready`: traffic and the next instance's restart wait for this.
   process.send?.('ready');
-  return untilShutdown(() => service.stop(), { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  // A bug that escapes every handler: log it, then drain and stop like on SIGTERM, and exit non-zero.
+  let crashed = false;
+  const crash = (err: unknown): void => {
+    logger.fatal({ err }, 'uncaught error: shutting down');
+    if (!crashed) {
+      crashed = true;
+      process.kill(process.pid, 'SIGTERM');
+    }
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  const code = await untilShutdown(() => service.stop(), { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  process.off('uncaughtException', crash);
+  process.off('unhandledRejection', crash);
+  return crashed ? 1 : code;
 }
