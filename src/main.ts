@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
     describe: 'run the service (--role api,worker,stream,scheduler | all)',
     load: () => import('./cli/start-command'),
   },
+  timesheet: {
+    describe: 'print a day of time tracking (--date YYYY-MM-DD [--format csv|jsonl])',
+    load: () => import('./cli/timesheet-command'),
+  },
   enqueue: {
     describe: 'ask for a presence change (--user ID --presence NAME_OR_ID …)',
     load: () => import('./cli/enqueue-command'),
