@@ -210,6 +210,14 @@ export class ChaosChild {
     return Number(match[1]) / 1024;
   }
 
+  /** CPU time (user + system) the process has used so far, in seconds (Linux /proc, 100 ticks/s). */
+  async cpuSeconds(): Promise<number> {
+    const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
   /** SIGKILLs every child still running (afterAll safety net). */
   static async killAll(): Promise<void> {
     await Promise.all([...ChaosChild.live].map((c) => c.kill('SIGKILL')));
