@@ -233,10 +233,11 @@ export class StreamEventSink implements NotificationsHandler {
       }
       await enqueueTransitions(deps.presenceEventsQueue, deps.config, batch);
       if (dropped !== undefined) {
+        const margin = deps.config.BACKFILL_MARGIN_MS;
         gaps.push({
           userIds: [...dropped.userIds],
-          fromMs: dropped.fromMs,
-          toMs: dropped.toMs + 1,
+          fromMs: dropped.fromMs - margin,
+          toMs: dropped.toMs + margin + 1,
           reason: 'gap',
         });
       }

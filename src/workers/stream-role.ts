@@ -42,6 +42,8 @@ export type StreamRoleConfig = PresenceEventsJobConfig &
 export interface StreamRoleObserver extends StreamEventSinkObserver {
   onElected?(fencingToken: number): void;
   onDemoted?(reason: string): void;
+  /** The watermark was raised to this instant (every channel connected, every event written). */
+  onWatermark?(ms: number): void;
 }
 
 export interface StreamRoleDeps {
@@ -174,9 +176,11 @@ export class StreamRole implements Component {
     });
     const timer = setInterval(() => {
       if (consumer.allConnected && sink.idle) {
-        RAISE_WATERMARK.run(deps.connection, [key], [this.now()]).catch((err: unknown) => {
-          logger.warn({ err }, 'stream watermark not written');
-        });
+        const at = this.now();
+        RAISE_WATERMARK.run(deps.connection, [key], [at]).then(
+          () => deps.observer?.onWatermark?.(at),
+          (err: unknown) => logger.warn({ err }, 'stream watermark not written'),
+        );
       }
     }, deps.watermarkEveryMs ?? 5_000);
     timer.unref?.();
