@@ -49,7 +49,8 @@ function toView(lookup: ScheduleLookup): ScheduledActivityView {
 
 /**
  * The HTTP API's view of the pipeline: the producer's calls, plus the agent's scheduled activity now (read from
- * the Redis schedule cache the schedule sync keeps warm) in `GET /v1/agents/{userId}`.
+ * the Redis schedule cache the schedule sync keeps warm) in `GET /v1/agents/{userId}`. An agent with a cached
+ * schedule but no request yet is shown at version 0; one the service knows nothing about is a 404.
  */
 export function presenceIngressAdapter(deps: PresenceIngressAdapterDeps): PresenceIngress {
   const now = deps.now ?? Date.now;
@@ -90,7 +91,16 @@ export function presenceIngressAdapter(deps: PresenceIngressAdapterDeps): Presen
         scheduledActivity(userId),
       ]);
       if (view === undefined) {
-        return undefined;
+        // No request yet, but the schedule sync knows the agent: version 0 ("no desired state", If-Match "0").
+        if (activity.kind === 'unknown') {
+          return undefined;
+        }
+        const scheduledOnly: AgentStateView = {
+          userId,
+          version: 0,
+          scheduledActivity: activity,
+        } as AgentStateView;
+        return scheduledOnly;
       }
       const withActivity: AgentStateView = { ...view, scheduledActivity: activity } as AgentStateView;
       return withActivity;

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { buildService } from '../../src/service/build-service';
+import { timelineKey } from '../../src/jobs/keys';
 import type { Service } from '../../src/service/service';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis';
@@ -184,6 +185,48 @@ describe('HTTP API on the real pipeline (Redis + emulator)', () => {
     const badId = await post('not-a-uuid', change);
     expect(badId.status).toBe(400);
     expect(await badId.json()).toMatchObject({ problems: [{ path: 'path.userId' }] });
+  });
+
+  it("shows an agent's scheduled activity from the schedule cache, at version 0 before any request", async () => {
+    const userId = agents[4]!;
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const timeline = {
+      userId,
+      businessUnitId: 'bu-1',
+      timeZone: 'Europe/Paris',
+      windowStart: iso(now - 86_400_000),
+      windowEnd: iso(now + 86_400_000),
+      activities: [
+        {
+          start: iso(now - 600_000),
+          end: iso(now + 600_000),
+          activityCodeId: 'ac-break',
+          category: 'Break',
+          secondaryPresenceIds: [],
+        },
+      ],
+      syncedAt: iso(now),
+    };
+    await redis.set(timelineKey(prefix, userId), JSON.stringify(timeline), 'PX', 60_000);
+    const res = await get(`/v1/agents/${userId}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBe('"0"');
+    expect(await res.json()).toEqual({
+      userId,
+      version: 0,
+      scheduledActivity: {
+        kind: 'activity',
+        activityCodeId: 'ac-break',
+        category: 'Break',
+        start: timeline.activities[0]!.start,
+        end: timeline.activities[0]!.end,
+        timeZone: 'Europe/Paris',
+      },
+    });
+    // If-Match "0" is the compare-and-set for "nobody has asked for anything yet".
+    expect((await post(userId, { ...change, presence: 'Break' }, { 'if-match': '"0"' })).status).toBe(202);
+    expect((await post(userId, change, { 'if-match': '"0"' })).status).toBe(409);
   });
 
   it('answers 404 for an unknown request and an agent it never saw', async () => {
