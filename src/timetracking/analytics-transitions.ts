@@ -6,10 +6,15 @@ export interface AnalyticsUserDetailLike {
   userId: string;
   primaryPresence?: ReadonlyArray<{
     startTime: string;
+    endTime?: string | undefined;
     systemPresence?: string | undefined;
     organizationPresenceId?: string | undefined;
   }>;
-  routingStatus?: ReadonlyArray<{ startTime: string; routingStatus?: string | undefined }>;
+  routingStatus?: ReadonlyArray<{
+    startTime: string;
+    endTime?: string | undefined;
+    routingStatus?: string | undefined;
+  }>;
 }
 
 /**
