@@ -39,6 +39,7 @@ import {
   sweepsObserver,
   timeExportObserver,
 } from './observers';
+import { packageVersion } from './package-version';
 import { presenceIngressAdapter } from './presence-ingress-adapter';
 import { QUEUE_NAMES } from './queue-names';
 import { QueueSet } from './queue-set';
@@ -55,8 +56,6 @@ export interface BuildServiceOptions {
   /** How long start-up waits for Redis (default 10,000 ms). */
   redisConnectTimeoutMs?: number;
 }
-
-const PACKAGE_VERSION = '0.1.0';
 
 /**
  * The composition root (STYLE.md §1): builds the shared dependencies once — logger, metrics, the two Redis
@@ -234,7 +233,7 @@ export async function buildService(config: Config, options: BuildServiceOptions)
       readiness,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
       bullBoardReadOnly: config.BULL_BOARD_READ_ONLY,
-      version: PACKAGE_VERSION,
+      version: packageVersion(),
     });
     http = new HttpServer(app, { host: config.HTTP_HOST, port: config.HTTP_PORT });
   } else if (config.METRICS_PORT !== undefined) {
