@@ -38,3 +38,17 @@ export { GenesysScheduleSource } from './workers/presence-schedule-source';
 export type { PresencePipelineObserver } from './workers/presence-observer';
 export { loadPresencePolicy } from './workers/presence-policy-file';
 export { DEFAULT_PRESENCE_POLICY, parsePresencePolicy, type PresencePolicy } from './policy/presence-policy';
+export { segmentSchema, type Segment } from './timetracking/segment';
+export {
+  signWebhook,
+  verifyWebhookSignature,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  BATCH_ID_HEADER,
+} from './timetracking/webhook-signature';
+export { StreamRole, type StreamRoleDeps } from './workers/stream-role';
+export { createTimeTrackingWorkers, type TimeTrackingWorkersDeps } from './workers/presence-events-stack';
+export {
+  AnalyticsBackfillWorker,
+  type AnalyticsBackfillWorkerDeps,
+} from './workers/analytics-backfill-worker';
