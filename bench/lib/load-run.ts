@@ -20,6 +20,8 @@ export interface LoadRunOptions {
   producerConcurrency: number;
   /** Longest wait for every outcome after the last enqueue. */
   timeoutMs: number;
+  /** More Node flags for the service processes. */
+  nodeFlags?: readonly string[];
   /** Called with the service processes once they are ready, before the load (memory sampling). */
   afterStart?: (processes: readonly ChildNode[]) => Promise<void>;
   /** Called with the service processes once everything is audited, before they stop (memory sampling). */
@@ -83,6 +85,7 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       runDir: ctx.runDir,
       label: `worker-${options.label}`,
       profile: ctx.options.profile === true,
+      nodeFlags: options.nodeFlags,
     });
     await options.afterStart?.(processes);
     await emulator.resetCalls();

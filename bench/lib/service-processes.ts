@@ -12,6 +12,8 @@ export interface ServiceProcessOptions {
   label: string;
   /** Run with `--cpu-prof`; profiles land in `<runDir>/profiles/` when the process exits. */
   profile?: boolean;
+  /** More Node flags (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+  nodeFlags?: readonly string[];
 }
 
 /** The folder CPU profiles of a run go to. */
@@ -24,7 +26,7 @@ export function profileDir(runDir: string): string {
  * ready when it sends `ready` (every component started), logs in `<runDir>/<label>-<i>.log`.
  */
 export async function startServiceProcesses(options: ServiceProcessOptions): Promise<ChildNode[]> {
-  const flags: string[] = [];
+  const flags: string[] = [...(options.nodeFlags ?? [])];
   if (options.profile === true) {
     await mkdir(profileDir(options.runDir), { recursive: true });
     flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir(options.runDir)}`);

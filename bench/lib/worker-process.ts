@@ -97,6 +97,11 @@ export class ChildNode {
     return this.child.pid ?? -1;
   }
 
+  /** Sends a signal (e.g. SIGUSR2 for a heap snapshot). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** Sends a message over IPC (children that take commands). */
   send(message: unknown): void {
     this.child.send?.(message as never);
