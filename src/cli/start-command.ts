@@ -44,8 +44,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const logger = createLogger({ level: config.LOG_LEVEL });
-  const service = await buildService(config, { roles, logger });
+  let service;
   try {
+    service = await buildService(config, { roles, logger });
     await service.start();
   } catch (err) {
     logger.fatal({ err }, 'could not start');
@@ -54,8 +55,8 @@ export async function run(argv: string[]): Promise<number> {
   if (service.httpUrl !== undefined) {
     logger.info({ url: service.httpUrl }, 'listening');
   }
-  // PM2 `wait_ready`: traffic and the next instance's restart wait for this.
-  process.send?.('ready');
+  // Signal handlers first, then 'ready': PM2 (`wait_ready`) may stop this instance the moment it is ready.
+  const shutdown = untilShutdown(() => service.stop(), { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   // A bug that escapes every handler: log it, then drain and stop like on SIGTERM, and exit non-zero.
   let crashed = false;
   const crash = (err: unknown): void => {
@@ -67,7 +68,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  const code = await untilShutdown(() => service.stop(), { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  process.send?.('ready');
+  const code = await shutdown;
   process.off('uncaughtException', crash);
   process.off('unhandledRejection', crash);
   return crashed ? 1 : code;

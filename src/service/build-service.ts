@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { AuditEmitter } from '../audit/audit-event';
 import { AUDIT_QUEUE, auditJobRetention } from '../audit/audit-queue';
 import { AuditQueueEmitter } from '../audit/audit-queue-emitter';
-import { createAuditStore } from '../audit/create-audit-store';
 import type { Config } from '../config';
 import { createGenesysClient, type GenesysClient } from '../genesys';
 import { ApiKeyRing } from '../http/api-keys';
@@ -19,26 +18,11 @@ import { createLogger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { ANALYTICS_BACKFILL_QUEUE } from '../workers/analytics-backfill-queue';
 import { analyticsBackfillSchedulerProvider } from '../workers/analytics-backfill-scheduler';
-import { AnalyticsBackfillWorker } from '../workers/analytics-backfill-worker';
-import { AuditWorker } from '../workers/audit-worker';
 import { PRESENCE_EVENTS_QUEUE } from '../workers/presence-events-queue';
-import { createTimeTrackingWorkers } from '../workers/presence-events-stack';
 import { loadPresencePolicy } from '../workers/presence-policy-file';
-import { GenesysScheduleSource } from '../workers/presence-schedule-source';
-import { PresenceWorker } from '../workers/presence-worker';
 import { createSweeps } from '../workers/scheduler-sweeps';
 import { StreamRole } from '../workers/stream-role';
-import {
-  auditWorkerObserver,
-  backfillObserver,
-  genesysObserver,
-  presenceEventsObserver,
-  presencePipelineObserver,
-  producerObserver,
-  streamObserver,
-  sweepsObserver,
-  timeExportObserver,
-} from './observers';
+import { genesysObserver, producerObserver, streamObserver, sweepsObserver } from './observers';
 import { packageVersion } from './package-version';
 import { presenceIngressAdapter } from './presence-ingress-adapter';
 import { QUEUE_NAMES } from './queue-names';
@@ -46,6 +30,7 @@ import { QueueSet } from './queue-set';
 import { RedisConnections } from './redis-connections';
 import { ROLES, type Role } from './roles';
 import { Service } from './service';
+import { workerRoleComponents } from './worker-role';
 
 export interface BuildServiceOptions {
   roles: readonly Role[];
@@ -73,190 +58,142 @@ export async function buildService(config: Config, options: BuildServiceOptions)
   const role = roles.length === ROLES.length ? 'all' : roles.join(',');
   const metrics = options.metrics ?? createMetrics({ defaultLabels: { role } });
 
+  // What can be refused before anything connects: the policy file and the API keys.
+  const policy = await loadPresencePolicy(config.POLICY_FILE);
+  const keys = has('api') ? ApiKeyRing.fromJson(config.API_KEYS) : undefined;
+
   // Shared dependencies ------------------------------------------------------------------------------------
   const redis = new RedisConnections(config, logger, options.redisConnectTimeoutMs);
   const queues = new QueueSet(redis.producer, config.QUEUE_PREFIX, logger);
-  const components: Component[] = [redis, queues];
-  const policy = await loadPresencePolicy(config.POLICY_FILE);
+  try {
+    return await assemble();
+  } catch (err) {
+    // Nothing started yet, so the lifecycle will not clean up: close what was opened, or the process hangs.
+    await queues.stop();
+    redis.disconnect();
+    throw err;
+  }
 
-  // The Genesys client waits for Redis (shared token, budget) in background roles and fails fast in an
-  // api-only process, where a caller is waiting.
-  const backgroundOnly = !has('api') || has('worker') || has('stream') || has('scheduler');
-  const genesys: GenesysClient = createGenesysClient({
-    config,
-    redis: backgroundOnly ? redis.worker : redis.producer,
-    logger,
-    observer: genesysObserver(metrics),
-  });
-  components.push(genesys);
+  async function assemble(): Promise<Service> {
+    const components: Component[] = [redis, queues];
 
-  const audit: AuditEmitter = new AuditQueueEmitter(queues.get(AUDIT_QUEUE), auditJobRetention(config));
-  const producer = new PresenceProducer({
-    redis: redis.producer,
-    queue: queues.get(PRESENCE_CHANGE_QUEUE),
-    resolver: genesys,
-    audit,
-    config,
-    logger,
-    privilegedSources: policy.privilegedSources,
-    observer: producerObserver(metrics),
-  });
-
-  // Heartbeat, schedule sync and follower: workers in the worker role, their job schedulers in the scheduler role.
-  const sweeps =
-    has('worker') || has('scheduler') || has('stream')
-      ? createSweeps({
-          config,
-          connection: redis.worker,
-          queue: (name) => queues.get(name),
-          genesys,
-          producer,
-          audit,
-          policy,
-          logger,
-          observer: sweepsObserver(metrics),
-        })
-      : undefined;
-
-  // worker role --------------------------------------------------------------------------------------------
-  if (has('worker')) {
-    components.push(
-      new AuditWorker(
-        {
-          connection: redis.worker,
-          prefix: config.QUEUE_PREFIX,
-          store: createAuditStore(config, logger),
-          logger,
-          observer: auditWorkerObserver(metrics),
-        },
-        { batchSize: config.AUDIT_BATCH_SIZE, leaseMs: config.AUDIT_WRITER_LEASE_MS },
-      ),
-    );
-    components.push(
-      new PresenceWorker({
-        config,
-        connection: redis.worker,
-        genesys,
-        schedule: new GenesysScheduleSource({
-          redis: redis.worker,
-          prefix: config.QUEUE_PREFIX,
-          wfm: genesys,
-          ttlSeconds: config.SCHEDULE_CACHE_TTL_SECONDS,
-          defaultBusinessUnitId:
-            config.WFM_BUSINESS_UNIT_IDS.length === 1 ? config.WFM_BUSINESS_UNIT_IDS[0] : undefined,
-          logger,
-        }),
-        policy,
-        audit,
-        logger,
-        observer: presencePipelineObserver(metrics),
-      }),
-    );
-    const timeTracking = createTimeTrackingWorkers({
+    // The Genesys client waits for Redis (shared token, budget) in background roles and fails fast in an
+    // api-only process, where a caller is waiting.
+    const background = !has('api') || has('worker') || has('stream') || has('scheduler');
+    const genesys: GenesysClient = createGenesysClient({
       config,
-      connection: redis.worker,
+      redis: background ? redis.worker : redis.producer,
       logger,
-      timeZone: config.TIMESHEET_TIME_ZONE ?? 'UTC',
-      presenceEventsObserver: presenceEventsObserver(metrics),
-      exportObserver: timeExportObserver(metrics),
+      observer: genesysObserver(metrics),
     });
-    for (const q of [
-      timeTracking.presenceEventsQueue,
-      timeTracking.timeExportQueue,
-      timeTracking.deadLetterQueue,
-    ]) {
-      queues.adopt(q);
-    }
-    components.push(...timeTracking.components);
-    components.push(...(sweeps?.workers ?? []));
-    if (sweeps !== undefined) {
+    components.push(genesys);
+
+    const audit: AuditEmitter = new AuditQueueEmitter(queues.get(AUDIT_QUEUE), auditJobRetention(config));
+    const producer = new PresenceProducer({
+      redis: redis.producer,
+      queue: queues.get(PRESENCE_CHANGE_QUEUE),
+      resolver: genesys,
+      audit,
+      config,
+      logger,
+      privilegedSources: policy.privilegedSources,
+      observer: producerObserver(metrics),
+    });
+
+    // Heartbeat, schedule sync and follower: workers in the worker role, their job schedulers in the scheduler role.
+    const sweeps =
+      has('worker') || has('scheduler') || has('stream')
+        ? createSweeps({
+            config,
+            connection: redis.worker,
+            queue: (name) => queues.get(name),
+            genesys,
+            producer,
+            audit,
+            policy,
+            logger,
+            observer: sweepsObserver(metrics),
+          })
+        : undefined;
+
+    if (has('worker')) {
       components.push(
-        new AnalyticsBackfillWorker({
-          connection: redis.worker,
+        ...workerRoleComponents({ config, logger, metrics, redis, queues, genesys, audit, policy, sweeps }),
+      );
+    }
+
+    // stream and scheduler roles -----------------------------------------------------------------------------
+    if (has('stream') && sweeps !== undefined) {
+      components.push(
+        new StreamRole({
           config,
-          analytics: genesys,
+          connection: redis.worker,
+          genesys,
           roster: sweeps.roster,
-          queue: queues.get(ANALYTICS_BACKFILL_QUEUE),
           presenceEventsQueue: queues.get(PRESENCE_EVENTS_QUEUE),
-          logger: logger.child({ component: 'analytics-backfill' }),
-          observer: backfillObserver(metrics),
+          backfillQueue: queues.get(ANALYTICS_BACKFILL_QUEUE),
+          logger: logger.child({ component: 'stream' }),
+          observer: streamObserver(metrics),
         }),
       );
     }
-  }
-
-  // stream and scheduler roles -----------------------------------------------------------------------------
-  if (has('stream') && sweeps !== undefined) {
-    components.push(
-      new StreamRole({
-        config,
-        connection: redis.worker,
-        genesys,
-        roster: sweeps.roster,
-        presenceEventsQueue: queues.get(PRESENCE_EVENTS_QUEUE),
-        backfillQueue: queues.get(ANALYTICS_BACKFILL_QUEUE),
-        logger: logger.child({ component: 'stream' }),
-        observer: streamObserver(metrics),
-      }),
-    );
-  }
-  if (has('scheduler') && sweeps !== undefined) {
-    components.push(sweeps.schedulerRole([analyticsBackfillSchedulerProvider(config)]));
-  }
-
-  // Every queue exists in every process (Bull Board and queue metrics show them whatever runs here).
-  for (const name of QUEUE_NAMES) {
-    queues.get(name);
-  }
-
-  // api role (or the metrics-only server) — started last, stopped first ------------------------------------
-  const readiness: ReadinessCheck[] = [
-    redisReadiness(redis.producer),
-    breakerReadiness(() => genesys.breakerState),
-    tokenReadiness(() => genesys.getToken()),
-  ];
-  let http: HttpServer | undefined;
-  if (has('api')) {
-    const keys = ApiKeyRing.fromJson(config.API_KEYS);
-    if (keys.size === 0) {
-      logger.warn('API_KEYS is empty: every /v1 request and Bull Board login will be refused');
+    if (has('scheduler') && sweeps !== undefined) {
+      components.push(sweeps.schedulerRole([analyticsBackfillSchedulerProvider(config)]));
     }
-    metrics.watchQueues(queues.all());
-    const app = await buildHttpApp({
+
+    // Every queue exists in every process (Bull Board and queue metrics show them whatever runs here).
+    for (const name of QUEUE_NAMES) {
+      queues.get(name);
+    }
+
+    // api role (or the metrics-only server) — started last, stopped first ------------------------------------
+    const readiness: ReadinessCheck[] = [
+      redisReadiness(redis.producer),
+      breakerReadiness(() => genesys.breakerState),
+      tokenReadiness(() => genesys.getToken()),
+    ];
+    let http: HttpServer | undefined;
+    if (keys !== undefined) {
+      if (keys.size === 0) {
+        logger.warn('API_KEYS is empty: every /v1 request and Bull Board login will be refused');
+      }
+      metrics.watchQueues(queues.all());
+      const app = await buildHttpApp({
+        logger,
+        metrics,
+        keys,
+        ingress:
+          options.ingress ??
+          presenceIngressAdapter({ producer, redis: redis.producer, prefix: config.QUEUE_PREFIX }),
+        queues: queues.all(),
+        readiness,
+        bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
+        bullBoardReadOnly: config.BULL_BOARD_READ_ONLY,
+        version: packageVersion(),
+      });
+      http = new HttpServer(app, { host: config.HTTP_HOST, port: config.HTTP_PORT });
+    } else if (config.METRICS_PORT !== undefined) {
+      const app = await buildOpsApp({ logger, metrics, readiness });
+      http = new HttpServer(app, { host: config.HTTP_HOST, port: config.METRICS_PORT });
+    }
+    if (http !== undefined) {
+      components.push(http);
+    }
+
+    return new Service({
+      config,
       logger,
       metrics,
-      keys,
-      ingress:
-        options.ingress ??
-        presenceIngressAdapter({ producer, redis: redis.producer, prefix: config.QUEUE_PREFIX }),
-      queues: queues.all(),
-      readiness,
-      bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
-      bullBoardReadOnly: config.BULL_BOARD_READ_ONLY,
-      version: packageVersion(),
+      roles,
+      queues,
+      components,
+      httpUrl: () => {
+        try {
+          return http?.url;
+        } catch {
+          return undefined;
+        }
+      },
     });
-    http = new HttpServer(app, { host: config.HTTP_HOST, port: config.HTTP_PORT });
-  } else if (config.METRICS_PORT !== undefined) {
-    const app = await buildOpsApp({ logger, metrics, readiness });
-    http = new HttpServer(app, { host: config.HTTP_HOST, port: config.METRICS_PORT });
   }
-  if (http !== undefined) {
-    components.push(http);
-  }
-
-  return new Service({
-    config,
-    logger,
-    metrics,
-    roles,
-    queues,
-    components,
-    httpUrl: () => {
-      try {
-        return http?.url;
-      } catch {
-        return undefined;
-      }
-    },
-  });
 }

@@ -82,6 +82,13 @@ describe('presence-worker start (child process)', () => {
     expect(output()).toContain('HTTP_PORT');
   });
 
+  it('exits 1 at once, saying why, when the Genesys credentials are missing', async () => {
+    const { child, output } = start(['--role', 'api'], { GENESYS_CLIENT_SECRET: '' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(output()).toContain('GENESYS_CLIENT_SECRET');
+  });
+
   it('exits 2 for an unknown role', async () => {
     const { child, output } = start(['--role', 'web']);
     const [code] = (await once(child, 'exit')) as [number | null];
