@@ -6,8 +6,16 @@
  *
  * Last line: `bench throughput: rps=… ceiling_rps=… ratio=…` (for the best worker count).
  */
+import { performance } from 'node:perf_hooks';
 import { presenceChangeJobOptions } from '../src/jobs/presence-change-job';
-import { intOption, runAsScript, runBench, type BenchContext, type BenchOutcome } from './lib/bench-run';
+import {
+  intOption,
+  runAsScript,
+  runBench,
+  serviceOverrides,
+  type BenchContext,
+  type BenchOutcome,
+} from './lib/bench-run';
 import { runLoad, type LoadRunResult } from './lib/load-run';
 import { measureNoopCeiling, type NoopCeilingResult } from './lib/noop-ceiling';
 import type { CpuUse } from './lib/cpu-accounting';
@@ -32,11 +40,24 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
   const requests = intOption(ctx, 'requests');
   const agents = intOption(ctx, 'agents');
   const counts = workerCounts(ctx.options.workers);
-  const defaults = configOf({});
+  const benchStarted = performance.now();
+  const defaults = configOf(serviceOverrides(ctx));
   const { jobId: _jobId, ...jobOptions } = presenceChangeJobOptions(defaults, 'x', 0);
 
   const rows: Array<{ workers: number; ceiling: NoopCeilingResult; load: LoadRunResult }> = [];
+  const budgetSeconds = intOption(ctx, 'budget');
+  const skipped: number[] = [];
+  let lastConfigSeconds = 0;
   for (const workers of counts) {
+    const elapsed = (performance.now() - benchStarted) / 1000;
+    if (rows.length > 0 && elapsed + lastConfigSeconds > budgetSeconds) {
+      ctx.log(
+        `skipping ${workers} process(es): the last configuration took ${Math.round(lastConfigSeconds)} s, over the ${budgetSeconds} s budget`,
+      );
+      skipped.push(workers);
+      continue;
+    }
+    const configStarted = performance.now();
     ctx.log(`ceiling: ${requests} no-op jobs, ${workers} process(es)`);
     const ceiling = await measureNoopCeiling({
       redis: ctx.redis,
@@ -59,6 +80,7 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
       timeoutMs: 240_000,
     });
     rows.push({ workers, ceiling, load });
+    lastConfigSeconds = (performance.now() - configStarted) / 1000;
   }
 
   const best = rows.reduce((a, b) => (b.load.rps > a.load.rps ? b : a));
@@ -172,7 +194,10 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
     verdicts: [
       `at least ${TARGET_RATIO * 100} % of the no-op ceiling: ${ratio >= TARGET_RATIO ? 'met' : `MISSED by ${round((TARGET_RATIO - ratio) * 100, 1)} points`} (${round(ratio * 100, 1)} % with ${best.workers} process(es))`,
     ],
-    notes: [],
+    notes: skipped.map(
+      (w) =>
+        `${w} worker process(es) not measured in this run: it would not have finished within the ${budgetSeconds} s budget (\`npm run bench -- throughput --workers ${w}\` measures it alone).`,
+    ),
     fields: [
       ['rps', round(best.load.rps, 0)],
       ['ceiling_rps', round(ceilingRps, 0)],
@@ -189,6 +214,11 @@ export function main(argv: string[]): Promise<number> {
       requests: { type: 'string', default: '50000', describe: 'requests per run' },
       agents: { type: 'string', default: '10000', describe: 'agents the requests go round' },
       workers: { type: 'string', default: '1,2', describe: 'worker process counts to measure' },
+      budget: {
+        type: 'string',
+        default: '270',
+        describe: 'seconds: a worker count that would end the bench later is skipped (and said so)',
+      },
     },
     throughput,
   );

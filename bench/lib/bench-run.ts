@@ -6,6 +6,10 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { benchPrefix, benchRedis, benchRedisUrl, deleteKeys } from './bench-redis';
 import { appendSection, type BenchSection } from './benchmarks-md';
+import { readProfiles, topAreas, topFunctions } from './cpu-profile';
+import { renderTable } from './results-table';
+import { profileDir } from './service-processes';
+import { round } from './stats';
 import { describeMachine, formatMachine, type MachineDescription } from './machine';
 import { formatResultLine, type ResultValue } from './result-line';
 import { REPO_ROOT } from './worker-process';
@@ -99,6 +103,27 @@ export function serviceOverrides(ctx: BenchContext): Record<string, string> {
   return out;
 }
 
+/** One table per CPU profile of the run: self time by area and by function, side by side. */
+async function profileTables(runDir: string): Promise<Array<{ title: string; markdown: string }>> {
+  const tables: Array<{ title: string; markdown: string }> = [];
+  for (const { file, profile } of await readProfiles(profileDir(runDir))) {
+    const areas = topAreas(profile, 10);
+    const functions = topFunctions(profile, 10);
+    const rows = Array.from({ length: Math.max(areas.length, functions.length) }, (_, i) => [
+      areas[i]?.name ?? '',
+      areas[i] === undefined ? '' : round(areas[i].percent, 1),
+      functions[i]?.name ?? '',
+      functions[i] === undefined ? '' : round(functions[i].percent, 1),
+    ]);
+    const seconds = round((profile.endTime - profile.startTime) / 1e6, 1);
+    tables.push({
+      title: `CPU profile \`${path.basename(file)}\` (${seconds} s sampled): self time`,
+      markdown: renderTable(['area', '%', 'function', '%'], rows),
+    });
+  }
+  return tables;
+}
+
 /** A positive integer option. */
 export function intOption(ctx: BenchContext, key: string): number {
   const raw = ctx.options[key];
@@ -182,6 +207,7 @@ export async function runBench(
     log(`source ${revision}`);
     const overrides = serviceOverrides(ctx);
     const outcome = await body(ctx);
+    const profiles = options.profile === true ? await profileTables(runDir) : [];
     const resultLine = formatResultLine(name, outcome.fields);
     const section: BenchSection = {
       name,
@@ -202,7 +228,7 @@ export async function runBench(
               ] as const,
             ]),
       ],
-      tables: outcome.tables,
+      tables: [...outcome.tables, ...profiles],
       verdicts: outcome.verdicts,
       notes: outcome.notes,
       resultLine,
@@ -212,7 +238,7 @@ export async function runBench(
       log('results appended to BENCHMARKS.md');
     }
     const out: string[] = [];
-    for (const t of outcome.tables) {
+    for (const t of section.tables) {
       if (t.title !== undefined) {
         out.push(t.title);
       }

@@ -7,7 +7,8 @@ import { runBounded } from './bounded-pool';
 import { EmulatorProcess, sumCalls } from './emulator-process';
 import { diffCpu, snapshotCpu, type CpuUse } from './cpu-accounting';
 import { auditDirOf, configOf, serviceEnv } from './service-env';
-import { startServiceProcesses, stopAll } from './service-processes';
+import { SelfProfile } from './self-profile';
+import { profileDir, startServiceProcesses, stopAll } from './service-processes';
 import { waitForOutcomes } from './wait-for-outcomes';
 import type { ChildNode } from './worker-process';
 
@@ -98,6 +99,7 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       pids[`worker ${i}`] = child.pid;
     });
     const cpuBefore = await snapshotCpu(ctx.redis, pids);
+    const selfProfile = ctx.options.profile === true ? await SelfProfile.start() : undefined;
     const requestIds: string[] = new Array<string>(options.requests);
     const started = performance.now();
     const p = producer;
@@ -124,6 +126,7 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       onProgress: (m) => ctx.log(`${options.label}: ${m}`),
     });
     const cpu = diffCpu(cpuBefore, await snapshotCpu(ctx.redis, pids));
+    await selfProfile?.stop(path.join(profileDir(ctx.runDir), `bench-process-${options.label}.cpuprofile`));
     const callsByRoute = await emulator.calls();
     const seconds = (done.at - started) / 1000;
     const result: LoadRunResult = {

@@ -34,13 +34,14 @@ export async function startServiceProcesses(options: ServiceProcessOptions): Pro
   const started: ChildNode[] = [];
   try {
     for (let i = 0; i < options.count; i += 1) {
+      const label = `${options.label}-${i}`;
       started.push(
         await ChildNode.start({
-          label: `${options.label}-${i}`,
+          label,
           args: ['dist/main.js', 'start', '--role', options.roles],
-          nodeFlags: flags,
+          nodeFlags: options.profile === true ? [...flags, `--cpu-prof-name=${label}.cpuprofile`] : flags,
           env: options.env,
-          logFile: path.join(options.runDir, `${options.label}-${i}.log`),
+          logFile: path.join(options.runDir, `${label}.log`),
         }),
       );
     }
