@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -216,6 +217,10 @@ export async function runBench(
       command: `npm run bench -- ${[name, ...argv].join(' ')}`,
       setup: [
         ['source', revision] as const,
+        [
+          '1-minute load average',
+          `${machine.loadAverage} at the start, ${round(os.loadavg()[0] ?? 0, 2)} at the end`,
+        ] as const,
         ...outcome.setup,
         ...(Object.keys(overrides).length === 0
           ? []
