@@ -236,6 +236,11 @@ export const SETTINGS = {
     'Attempts of a presence-change job before it fails to the dead-letter queue.',
   ),
   JOB_BACKOFF_MS: setting(integer(10, 600_000), '1000', 'First delay of the exponential retry backoff.'),
+  JOB_LOCK_MS: setting(
+    integer(5_000, 600_000),
+    '30000',
+    "Lock of an active presence-change job (renewed while it runs) and the stalled-job check period: a crashed worker's jobs are run again by the others within about twice this.",
+  ),
   JOB_KEEP_COMPLETED: setting(integer(0, 1_000_000), '1000', 'Completed jobs kept per queue (count).'),
   JOB_KEEP_COMPLETED_SECONDS: setting(
     integer(0, 31_536_000),

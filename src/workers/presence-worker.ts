@@ -26,6 +26,7 @@ export type PresenceWorkerConfig = PresenceJobConfig &
     | 'BATCH_WINDOW_MS'
     | 'BATCH_MAX_USERS'
     | 'AGENT_LEASE_MS'
+    | 'JOB_LOCK_MS'
     | 'REQUEST_TTL_SECONDS'
     | 'OBSERVED_PRESENCE_MAX_AGE_MS'
     | 'BREAKER_RESET_MS'
@@ -122,7 +123,8 @@ export class PresenceWorker implements Component {
         // A limiter must be configured for manual queue rate limits (429, budget) to hold jobs back; this one
         // never limits by itself.
         limiter: { max: 1_000_000, duration: 1_000 },
-        lockDuration: Math.max(30_000, config.AGENT_LEASE_MS),
+        lockDuration: Math.max(config.JOB_LOCK_MS, config.AGENT_LEASE_MS),
+        stalledInterval: config.JOB_LOCK_MS,
         autorun: false,
       },
     );
