@@ -52,7 +52,12 @@ export function workerRoleComponents(deps: WorkerRoleDeps): Component[] {
         logger,
         observer: auditWorkerObserver(metrics),
       },
-      { batchSize: config.AUDIT_BATCH_SIZE, leaseMs: config.AUDIT_WRITER_LEASE_MS },
+      {
+        batchSize: config.AUDIT_BATCH_SIZE,
+        leaseMs: config.AUDIT_WRITER_LEASE_MS,
+        lockDurationMs: config.JOB_LOCK_MS,
+        stalledIntervalMs: Math.floor(config.JOB_LOCK_MS / 2),
+      },
     ),
     new PresenceWorker({
       config,
