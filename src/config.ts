@@ -186,7 +186,7 @@ export const SETTINGS = {
   METRICS_PORT: setting(
     integer(0, 65_535).optional(),
     undefined,
-    'Port of /metrics, /healthz and /readyz in processes without the api role (unset → not served).',
+    'Port of /metrics, /healthz and /readyz on their own, in any role (the api role serves them on HTTP_PORT too); unset → not served separately.',
   ),
 
   WORKER_CONCURRENCY: setting(
@@ -239,7 +239,7 @@ export const SETTINGS = {
   JOB_LOCK_MS: setting(
     integer(5_000, 600_000),
     '30000',
-    "Lock of an active presence-change job (renewed while it runs) and the stalled-job check period: a crashed worker's jobs are run again by the others within about twice this.",
+    "Lock of active presence-change and audit jobs (renewed while they run), also the stalled-job check period: a crashed worker's jobs are run again by the others within about twice this.",
   ),
   JOB_KEEP_COMPLETED: setting(integer(0, 1_000_000), '1000', 'Completed jobs kept per queue (count).'),
   JOB_KEEP_COMPLETED_SECONDS: setting(
