@@ -8,8 +8,8 @@
  * - `wait_ready`: PM2 waits for `process.send('ready')`, sent once every component has started.
  * - `kill_timeout` is above SHUTDOWN_TIMEOUT_MS (30 s) so a draining process is never SIGKILLed mid-job; PM2
  *   sends SIGINT first, which drains workers and closes everything in order.
- * - Processes without the api role serve /metrics, /healthz and /readyz on METRICS_PORT (+1 per instance
- *   through `increment_var`) so Prometheus can scrape each one.
+ * - Every process also serves /metrics, /healthz and /readyz on its own METRICS_PORT (+1 per instance through
+ *   `increment_var`) so Prometheus can scrape each one.
  *
  * Secrets (GENESYS_CLIENT_SECRET, API_KEYS, AUDIT_DATABASE_URL) come from the environment PM2 is started
  * in, never from this file.
@@ -39,7 +39,9 @@ module.exports = {
       args: 'start --role api',
       exec_mode: 'cluster',
       instances: 2,
-      env: { ...shared.env, HTTP_HOST: '0.0.0.0', HTTP_PORT: '3000' },
+      // Both instances share HTTP_PORT; METRICS_PORT (+1 per instance) lets Prometheus scrape each one.
+      increment_var: 'METRICS_PORT',
+      env: { ...shared.env, HTTP_HOST: '0.0.0.0', HTTP_PORT: '3000', METRICS_PORT: '9420' },
     },
     {
       ...shared,

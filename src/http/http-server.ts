@@ -4,6 +4,8 @@ import type { Component } from '../lifecycle';
 export interface HttpServerOptions {
   host: string;
   port: number;
+  /** Component name in logs (default `http`). */
+  name?: string;
 }
 
 /**
@@ -11,17 +13,17 @@ export interface HttpServerOptions {
  * for in-flight requests (new ones get 503 while closing), so it is stopped first on shutdown.
  */
 export class HttpServer implements Component {
-  readonly name = 'http';
-  private listening = false;
+  readonly name: string;
 
   constructor(
     readonly app: FastifyInstance,
     private readonly options: HttpServerOptions,
-  ) {}
+  ) {
+    this.name = options.name ?? 'http';
+  }
 
   async start(): Promise<void> {
     await this.app.listen({ host: this.options.host, port: this.options.port });
-    this.listening = true;
   }
 
   /** `http://host:port` once started (the real port when 0 was asked). */
@@ -35,9 +37,6 @@ export class HttpServer implements Component {
   }
 
   async stop(): Promise<void> {
-    if (this.listening) {
-      this.listening = false;
-    }
     await this.app.close();
   }
 }

@@ -172,13 +172,18 @@ export async function buildService(config: Config, options: BuildServiceOptions)
         version: packageVersion(),
       });
       http = new HttpServer(app, { host: config.HTTP_HOST, port: config.HTTP_PORT });
-    } else if (config.METRICS_PORT !== undefined) {
+    }
+    // Its own port for each process (PM2 cluster instances share HTTP_PORT, so a scrape there hits any one).
+    let ops: HttpServer | undefined;
+    if (config.METRICS_PORT !== undefined) {
       const app = await buildOpsApp({ logger, metrics, readiness });
-      http = new HttpServer(app, { host: config.HTTP_HOST, port: config.METRICS_PORT });
+      ops = new HttpServer(app, { host: config.HTTP_HOST, port: config.METRICS_PORT, name: 'ops-http' });
+      components.push(ops);
     }
     if (http !== undefined) {
       components.push(http);
     }
+    const served = http ?? ops;
 
     return new Service({
       config,
@@ -189,7 +194,7 @@ export async function buildService(config: Config, options: BuildServiceOptions)
       components,
       httpUrl: () => {
         try {
-          return http?.url;
+          return served?.url;
         } catch {
           return undefined;
         }

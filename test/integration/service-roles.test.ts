@@ -53,7 +53,7 @@ describe('buildService per role', () => {
     });
 
   it.each<[Role[], string[]]>([
-    [['api'], ['redis', 'queues', 'genesys-client', 'http']],
+    [['api'], ['redis', 'queues', 'genesys-client', 'ops-http', 'http']],
     [
       ['worker'],
       [
@@ -68,11 +68,11 @@ describe('buildService per role', () => {
         'schedule-sync-worker',
         'heartbeat-worker',
         'analytics-backfill-worker',
-        'http',
+        'ops-http',
       ],
     ],
-    [['stream'], ['redis', 'queues', 'genesys-client', 'stream', 'http']],
-    [['scheduler'], ['redis', 'queues', 'genesys-client', 'scheduler', 'http']],
+    [['stream'], ['redis', 'queues', 'genesys-client', 'stream', 'ops-http']],
+    [['scheduler'], ['redis', 'queues', 'genesys-client', 'scheduler', 'ops-http']],
   ])('role %p runs %p in that order, is ready, and stops', async (roles, names) => {
     const service = await buildService(config(), { roles, logger: silent() });
     expect(service.components.map((c) => c.name)).toEqual(names);
