@@ -69,6 +69,7 @@ export const CHAOS_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   JOB_ATTEMPTS: '12',
   BREAKER_RESET_MS: '2000',
   AGENT_LEASE_MS: '4000',
+  JOB_LOCK_MS: '6000',
   AUDIT_WRITER_LEASE_MS: '3000',
   OUTBOX_RECOVERY_AFTER_MS: '2000',
   SHUTDOWN_TIMEOUT_MS: '10000',
