@@ -1,8 +1,11 @@
 import { Queue } from 'bullmq';
+import { loadConfig } from '../../src/config';
+import { connectPresenceProducer } from '../../src/jobs/connect-presence-producer';
+import { createLogger } from '../../src/logger';
 import { PRESENCE_CHANGE_QUEUE, PRESENCE_DEAD_LETTER_QUEUE } from '../../src/jobs/queue-names';
 import { checkInvariants, settle, type TrackedRequest } from '../helpers/chaos-invariants';
 import type { HttpAnswer } from '../helpers/chaos-load';
-import { killAllChildren } from '../helpers/chaos-process';
+import { killAllChildren, runCli } from '../helpers/chaos-process';
 import { ChaosStack } from '../helpers/chaos-stack';
 import { deleteKeys, testRedis, testRedisUrl } from '../helpers/redis';
 
@@ -191,6 +194,13 @@ describe('bad input at every door', () => {
         code: 'VALIDATION_FAILED',
       },
       {
+        name: 'an invalid user id in an agent lookup',
+        send: () => stack.client.getAgent('12345'),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        problem: 'path.userId',
+      },
+      {
         name: 'an unknown request id',
         send: () => stack.client.getRequest(`${user}.zzzzzzzz0000`),
         status: 404,
@@ -228,6 +238,53 @@ describe('bad input at every door', () => {
     );
     expect(ok.status).toBe(202);
     track(agents[1] ?? '', ok);
+  });
+
+  it('refuses bad input at the CLI and the producer API with the same codes, and accepts good input', async () => {
+    const user = agents[5] ?? '';
+    const cli = (...args: string[]) => runCli(['enqueue', ...args], stack.env);
+    const [unknownFlag, badUser, badPresence, badVersion, controlChars, good] = await Promise.all([
+      cli('--user', user, '--presence', 'Available', '--colour', 'blue'),
+      cli('--user', 'not-a-uuid', '--presence', 'Available'),
+      cli('--user', user, '--presence', 'Sunbathing'),
+      cli('--user', user, '--presence', 'Available', '--if-version', '-1'),
+      cli('--user', user, '--presence', 'Available', '--message', 'a\u0007b'),
+      cli('--user', agents[6] ?? '', '--presence', 'Away', '--requested-by', 'chaos-cli'),
+    ]);
+    expect([unknownFlag.code, badVersion.code]).toEqual([2, 2]);
+    expect(badUser.code).toBe(3);
+    expect(badUser.stderr).toContain('VALIDATION_FAILED');
+    expect(badPresence.code).toBe(3);
+    expect(badPresence.stderr).toContain('UNKNOWN_PRESENCE');
+    expect(controlChars.code).toBe(3);
+    expect(controlChars.stderr).toContain('control characters');
+    if (good.code !== 0) {
+      throw new Error(`enqueue exited ${good.code}: ${good.stderr.slice(-1000)}`);
+    }
+    const answer = JSON.parse(good.stdout) as { requestId: string };
+    accepted.push({ userId: agents[6] ?? '', requestId: answer.requestId });
+
+    const producer = await connectPresenceProducer(loadConfig(stack.env), {
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const refused = await producer
+        .enqueuePresenceChange({ userId: 'x', presence: 42, source: 'CRM!', colour: 'blue' })
+        .then(
+          () => undefined,
+          (err: unknown) => err as { code?: string; problems?: Array<{ path: string }> },
+        );
+      expect(refused?.code).toBe('VALIDATION_FAILED');
+      // Every problem at once: the user id, the presence, the source and the unknown field.
+      expect(refused?.problems?.map((p) => p.path).sort()).toEqual([
+        'colour',
+        'presence',
+        'source',
+        'userId',
+      ]);
+    } finally {
+      await producer.close();
+    }
   });
 
   it('answers an Idempotency-Key replayed with the same body with the first answer, and with another body 422', async () => {
