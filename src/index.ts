@@ -52,3 +52,10 @@ export {
   AnalyticsBackfillWorker,
   type AnalyticsBackfillWorkerDeps,
 } from './workers/analytics-backfill-worker';
+export { buildService, type BuildServiceOptions } from './service/build-service';
+export { Service } from './service/service';
+export { parseRoles, ROLES, type Role } from './service/roles';
+export { createMetrics, Metrics, type MetricsOptions } from './metrics';
+export { buildHttpApp, type HttpAppDeps } from './http/build-http-app';
+export { ApiKeyRing, type ApiPrincipal, type ApiScope } from './http/api-keys';
+export type { PresenceIngress } from './http/presence-ingress';
