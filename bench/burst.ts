@@ -24,7 +24,8 @@ import { EmulatorProcess, sumCalls, type EmulatorProcessOptions } from './lib/em
 import { renderTable } from './lib/results-table';
 import { runSdkBaseline, type BaselineChange, type SdkBaselineResult } from './lib/sdk-baseline';
 import { auditDirOf, configOf, serviceEnv } from './lib/service-env';
-import { startServiceProcesses, stopAll } from './lib/service-processes';
+import { serviceMetricsRows } from './lib/service-metrics';
+import { scrapeAll, startServiceProcesses, stopAll } from './lib/service-processes';
 import { medianBy, round } from './lib/stats';
 import { waitForOutcomes, type Outcomes } from './lib/wait-for-outcomes';
 
@@ -47,6 +48,7 @@ interface ServiceRun {
   callsByRoute: Record<string, number>;
   outcomes: Record<string, number>;
   chainOk: boolean;
+  serviceMetrics: Array<[string, string, number, number]>;
 }
 
 async function serviceRun(
@@ -135,6 +137,7 @@ async function serviceRun(
       await watcher;
     }
     const callsByRoute = await emulator.calls();
+    const serviceMetrics = serviceMetricsRows(await scrapeAll(processes));
     const result: ServiceRun = {
       run,
       enqueueSeconds: (enqueued - started) / 1000,
@@ -145,6 +148,7 @@ async function serviceRun(
       callsByRoute,
       outcomes: done.byOutcome,
       chainOk: done.chainOk,
+      serviceMetrics,
     };
     ctx.log(
       `run ${run}: applied ${fmt(result.appliedSeconds)} s (${appliedCount}), audited ${result.seconds.toFixed(2)} s, ${result.calls} calls, outcomes ${JSON.stringify(done.byOutcome)}`,

@@ -26,7 +26,8 @@ import { CompletionTracker } from './lib/completion-tracker';
 import { EmulatorProcess, sumCalls } from './lib/emulator-process';
 import { renderTable } from './lib/results-table';
 import { configOf, serviceEnv } from './lib/service-env';
-import { startServiceProcesses, stopAll } from './lib/service-processes';
+import { scrapeAll, startServiceProcesses, stopAll } from './lib/service-processes';
+import { serviceMetricsRows } from './lib/service-metrics';
 import { median, medianBy, percentile, round, summarize, type Summary } from './lib/stats';
 
 const SOURCE = 'crm';
@@ -48,6 +49,8 @@ interface LatencyRun {
   outcomes: Record<string, number>;
   calls: number;
   callsByRoute: Record<string, number>;
+  /** The worker's own /metrics after the run (batch sizes, call latency, job duration). */
+  serviceMetrics: Array<[string, string, number, number]>;
 }
 
 interface JobStamps {
@@ -179,6 +182,7 @@ async function latencyRun(
       }),
     ]);
     await Promise.all(reads);
+    const serviceMetrics = serviceMetricsRows(await scrapeAll(processes));
     const callsByRoute = await emulator.calls();
     const measured = sent.slice(warmup);
     const phases = {
@@ -220,6 +224,7 @@ async function latencyRun(
       outcomes,
       calls: sumCalls(callsByRoute),
       callsByRoute,
+      serviceMetrics,
     };
     ctx.log(
       `run ${run}: p50 ${result.latency.p50.toFixed(1)} ms, p95 ${result.latency.p95.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, outcomes ${JSON.stringify(outcomes)}`,
@@ -326,6 +331,13 @@ async function latency(ctx: BenchContext): Promise<BenchOutcome> {
       {
         title: "Where a request's time goes (the job's own timestamps, ms resolution)",
         markdown: phaseTable,
+      },
+      {
+        title: "The worker's /metrics after the median run",
+        markdown: renderTable(
+          ['metric', 'labels', 'count', 'value'],
+          medianBy(results, (x) => x.latency.p99).serviceMetrics,
+        ),
       },
       { title: 'Genesys calls by route', markdown: callTable },
     ],

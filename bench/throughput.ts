@@ -190,6 +190,10 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
         markdown: cpuTable,
       },
       { title: 'Genesys calls by route', markdown: callTable },
+      ...rows.map((r) => ({
+        title: `The service processes' /metrics after the run with ${r.workers} process(es) (summed)`,
+        markdown: renderTable(['metric', 'labels', 'count', 'value'], r.load.serviceMetrics),
+      })),
     ],
     verdicts: [
       `at least ${TARGET_RATIO * 100} % of the no-op ceiling: ${ratio >= TARGET_RATIO ? 'met' : `MISSED by ${round((TARGET_RATIO - ratio) * 100, 1)} points`} (${round(ratio * 100, 1)} % with ${best.workers} process(es))`,

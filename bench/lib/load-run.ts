@@ -8,7 +8,8 @@ import { EmulatorProcess, sumCalls } from './emulator-process';
 import { diffCpu, snapshotCpu, type CpuUse } from './cpu-accounting';
 import { auditDirOf, configOf, serviceEnv } from './service-env';
 import { SelfProfile } from './self-profile';
-import { profileDir, startServiceProcesses, stopAll } from './service-processes';
+import { serviceMetricsRows } from './service-metrics';
+import { profileDir, scrapeAll, startServiceProcesses, stopAll } from './service-processes';
 import { waitForOutcomes } from './wait-for-outcomes';
 import type { ChildNode } from './worker-process';
 
@@ -44,6 +45,8 @@ export interface LoadRunResult {
   callsByRoute: Record<string, number>;
   /** CPU of Redis and of each process from the first enqueue to the last outcome stored. */
   cpu: CpuUse;
+  /** The service processes' own /metrics after the run (summed). */
+  serviceMetrics: Array<[string, string, number, number]>;
 }
 
 /**
@@ -126,6 +129,7 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       onProgress: (m) => ctx.log(`${options.label}: ${m}`),
     });
     const cpu = diffCpu(cpuBefore, await snapshotCpu(ctx.redis, pids));
+    const serviceMetrics = serviceMetricsRows(await scrapeAll(processes));
     await selfProfile?.stop(path.join(profileDir(ctx.runDir), `bench-process-${options.label}.cpuprofile`));
     const callsByRoute = await emulator.calls();
     const seconds = (done.at - started) / 1000;
@@ -143,6 +147,7 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       calls: sumCalls(callsByRoute),
       callsByRoute,
       cpu,
+      serviceMetrics,
     };
     ctx.log(
       `${options.label}: ${result.rps.toFixed(0)} requests/s (${seconds.toFixed(1)} s), outcomes ${JSON.stringify(done.byOutcome)}, ${result.calls} Genesys calls`,

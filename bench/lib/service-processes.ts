@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { freePort, scrapeMetrics, type MetricSample } from './service-metrics';
 import { ChildNode } from './worker-process';
 
 export interface ServiceProcessOptions {
@@ -14,6 +15,8 @@ export interface ServiceProcessOptions {
   profile?: boolean;
   /** More Node flags (e.g. `--heapsnapshot-signal=SIGUSR2`). */
   nodeFlags?: readonly string[];
+  /** Serve /metrics on a free loopback port per process (METRICS_PORT), for {@link scrapeAll}. Default true. */
+  metrics?: boolean;
 }
 
 /** The folder CPU profiles of a run go to. */
@@ -35,21 +38,30 @@ export async function startServiceProcesses(options: ServiceProcessOptions): Pro
   try {
     for (let i = 0; i < options.count; i += 1) {
       const label = `${options.label}-${i}`;
-      started.push(
-        await ChildNode.start({
-          label,
-          args: ['dist/main.js', 'start', '--role', options.roles],
-          nodeFlags: options.profile === true ? [...flags, `--cpu-prof-name=${label}.cpuprofile`] : flags,
-          env: options.env,
-          logFile: path.join(options.runDir, `${label}.log`),
-        }),
-      );
+      const metricsPort = options.metrics === false ? undefined : await freePort();
+      const child = await ChildNode.start({
+        label,
+        args: ['dist/main.js', 'start', '--role', options.roles],
+        nodeFlags: options.profile === true ? [...flags, `--cpu-prof-name=${label}.cpuprofile`] : flags,
+        env: metricsPort === undefined ? options.env : { ...options.env, METRICS_PORT: String(metricsPort) },
+        logFile: path.join(options.runDir, `${label}.log`),
+      });
+      child.metricsPort = metricsPort;
+      started.push(child);
     }
   } catch (err) {
     await stopAll(started);
     throw err;
   }
   return started;
+}
+
+/** The /metrics samples of every process that serves them (concatenated; sum them per series). */
+export async function scrapeAll(processes: readonly ChildNode[]): Promise<MetricSample[]> {
+  const all = await Promise.all(
+    processes.map((p) => (p.metricsPort === undefined ? Promise.resolve([]) : scrapeMetrics(p.metricsPort))),
+  );
+  return all.flat();
 }
 
 /** SIGTERM to each (they drain), waiting for all to exit. */

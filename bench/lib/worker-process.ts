@@ -30,6 +30,8 @@ export class ChildNode {
   private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The IPC message that announced readiness. */
   readyMessage: unknown;
+  /** Port of the process's /metrics, when it serves one. */
+  metricsPort: number | undefined;
 
   private constructor(
     readonly label: string,
