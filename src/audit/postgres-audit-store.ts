@@ -283,6 +283,14 @@ export class PostgresAuditStore implements AuditStore {
       });
     }
     let broken = false;
+    // A checked-out client whose connection dies between two queries (mid-transaction) emits 'error' on itself,
+    // not on the pool; without a listener that is an uncaught exception that ends the process. Its next query
+    // then fails, which the catch below turns into AUDIT_STORE_UNAVAILABLE.
+    const onError = (err: Error): void => {
+      broken = true;
+      this.logger.warn({ err: redactPgError(err) }, 'audit database connection lost');
+    };
+    client.on('error', onError);
     try {
       return await fn(client);
     } catch (err) {
@@ -301,6 +309,7 @@ export class PostgresAuditStore implements AuditStore {
         details: typeof code === 'string' ? { sqlState: code } : undefined,
       });
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
