@@ -373,6 +373,7 @@ describe('bad input at every door', () => {
       `chaos bad-input: accepted=${report.requests} outcomes=${JSON.stringify(report.outcomes)} settle_ms=${Math.round(settledMs)} audit_records=${report.auditRecords}\n`,
     );
     expect(report.violations).toEqual([]);
+    expect(stack.fatalLogs()).toEqual([]);
     expect(report.requests).toBeGreaterThanOrEqual(3);
   });
 });

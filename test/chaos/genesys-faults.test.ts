@@ -221,6 +221,7 @@ describe('Genesys Cloud faults', () => {
     figures.outcomes = check.outcomes;
     figures.audit_records = check.auditRecords;
     expect(check.violations).toEqual([]);
+    expect(stack.fatalLogs()).toEqual([]);
     expect(check.chainOk).toBe(true);
   });
 });

@@ -103,6 +103,7 @@ describe('PostgreSQL unreachable for 30 s under audit load', () => {
     expect(statusCount(report, 202)).toBe(report.sent);
     expect(decidedDuringCut).toBeGreaterThan(0);
     expect(check.violations).toEqual([]);
+    expect(stack.fatalLogs()).toEqual([]);
     expect(check.chainOk).toBe(true);
   });
 });

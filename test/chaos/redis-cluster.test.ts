@@ -135,6 +135,7 @@ describe('Redis Cluster: race workload, two workers, a master killed mid-run', (
       versions.add(key);
     }
     expect(check.violations).toEqual([]);
+    expect(stack.fatalLogs()).toEqual([]);
     expect(check.chainOk).toBe(true);
   });
 });

@@ -210,6 +210,7 @@ describe('security', () => {
       await settle(input, { timeoutMs: 60_000 });
       const report = await checkInvariants(input);
       expect(report.violations).toEqual([]);
+      expect(stack.fatalLogs()).toEqual([]);
 
       for (const t of await sharedTokens(redis, stack.prefix, clientId, clientSecret)) {
         tokens.add(t);

@@ -1,6 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { PRESENCE_CHANGE_QUEUE } from '../../src/jobs/queue-names';
-import { checkInvariants, settle } from '../helpers/chaos-invariants';
+import type { Redis } from 'ioredis';
+import { checkInvariants, discoverRequests, settle } from '../helpers/chaos-invariants';
 import { runLoad, statusCount } from '../helpers/chaos-load';
 import { killAllChildren } from '../helpers/chaos-process';
 import { ChaosStack } from '../helpers/chaos-stack';
@@ -99,6 +100,7 @@ describe('worker processes killed mid-batch', () => {
       expect(kills.some((k) => k.activeJobs > 0)).toBe(true);
       expect(stalled).toBeGreaterThan(0);
       expect(check.violations).toEqual([]);
+      expect(stack.fatalLogs()).toEqual([]);
       expect(check.chainOk).toBe(true);
       // Nothing is left behind on the queue.
       const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'failed');
@@ -107,5 +109,48 @@ describe('worker processes killed mid-batch', () => {
       await events.close();
       await queue.close();
     }
+  });
+
+  it('settles every request an api process accepted before it was SIGKILLed, answered or not (outbox recovery)', async () => {
+    const agents = stack.emulator.admin.agentIds();
+    const before = new Set(
+      (await discoverRequests(stack.redis() as Redis, stack.prefix)).map((r) => r.requestId),
+    );
+    const started = Date.now();
+    const load = runLoad({
+      api: stack.client,
+      rate: 60,
+      durationMs: 10_000,
+      request: (i) => ({
+        userId: agents[i % agents.length] ?? '',
+        body: {
+          presence: PRESENCES[(i + 1) % PRESENCES.length],
+          source: 'crm',
+          requestedBy: 'chaos-api-kill',
+        },
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const killedAt = Date.now() - started;
+    await stack.api.kill('SIGKILL');
+    await stack.startApi();
+    const restartedAt = Date.now() - started;
+    const report = await load;
+
+    // Every request the pipeline accepted, including those whose answer died with the process.
+    const all = await discoverRequests(stack.redis() as Redis, stack.prefix);
+    const known = new Set(all.map((r) => r.requestId));
+    const input = stack.invariantInput(all);
+    const settleMs = await settle(input, { timeoutMs: 60_000 });
+    const check = await checkInvariants(input);
+    const answered = new Set(report.accepted.map((r) => r.requestId));
+    process.stdout.write(
+      `chaos api-kill: sent=${report.sent} by_status=${JSON.stringify(report.byStatus)} killed_at_ms=${killedAt} restarted_at_ms=${restartedAt} accepted_in_redis=${all.filter((r) => !before.has(r.requestId)).length} accepted_unanswered=${all.filter((r) => !before.has(r.requestId) && !answered.has(r.requestId)).length} settle_ms=${Math.round(settleMs)} outcomes=${JSON.stringify(check.outcomes)}\n`,
+    );
+    expect(report.accepted.every((r) => known.has(r.requestId))).toBe(true);
+    expect(statusCount(report, 202) + statusCount(report, 'network')).toBe(report.sent);
+    expect(statusCount(report, 'network')).toBeGreaterThan(0);
+    expect(check.violations).toEqual([]);
+    expect(stack.fatalLogs()).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
 import { TERMINAL_OUTCOMES, type TerminalOutcome } from '../../src/audit/audit-event';
 import { GENESIS_HEAD, type AuditRecord } from '../../src/audit/audit-record';
 import type { AuditStore } from '../../src/audit/audit-store';
@@ -10,7 +11,7 @@ import {
   parseRequestRecord,
   type RequestStatus,
 } from '../../src/jobs/agent-state';
-import { agentStateKey, requestKey } from '../../src/jobs/keys';
+import { agentStateKey, requestKey, stripHashTag } from '../../src/jobs/keys';
 import type { EmulatorAdmin } from '../../src/emulator/emulator-admin';
 
 /** Only what the checker reads from Redis (a `Redis` or a `Cluster`). */
@@ -95,6 +96,28 @@ export async function unsettled(
     const status = records.get(r.requestId)?.status;
     return status === undefined || !TERMINAL.includes(status);
   });
+}
+
+/**
+ * Every request record under `prefix` in Redis (one server, not a cluster): all requests the pipeline accepted,
+ * including those whose caller never got the answer (the API died, or answered 503 at its deadline while the
+ * write went through). The request id carries the agent id, so the record key is enough.
+ */
+export async function discoverRequests(redis: Redis, prefix: string): Promise<TrackedRequest[]> {
+  const found: TrackedRequest[] = [];
+  const pattern = `${stripHashTag(prefix)}:{agent:*}:req:*`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const match = /\{agent:([^}]+)\}:req:(.+)$/.exec(key);
+      if (match?.[1] !== undefined && match[2] !== undefined) {
+        found.push({ userId: match[1], requestId: match[2] });
+      }
+    }
+  } while (cursor !== '0');
+  return found;
 }
 
 export interface SettleOptions {

@@ -257,6 +257,30 @@ export class ChaosStack {
     return out;
   }
 
+  /**
+   * Fatal log lines (pino level ≥ 60: uncaught errors, failed start-up) of every process so far, and processes
+   * that ended by themselves (not stopped or killed by the test), as one line each.
+   */
+  fatalLogs(): string[] {
+    const children = [this.api, ...this.workers, ...this.others, ...this.retired].filter(
+      (c): c is ChaosChild => c !== undefined,
+    );
+    const out: string[] = [];
+    for (const child of children) {
+      for (const line of child.logLines()) {
+        if (typeof line.level === 'number' && line.level >= 60) {
+          out.push(`${child.label}: ${String(line.msg)} ${JSON.stringify(line.err ?? {}).slice(0, 300)}`);
+        }
+      }
+    }
+    for (const child of [this.api, ...this.workers, ...this.others]) {
+      if (child !== undefined && !child.running) {
+        out.push(`${child.label}: exited on its own`);
+      }
+    }
+    return out;
+  }
+
   /** The secrets of this run: the OAuth client secret and every API key. */
   secrets(): Secret[] {
     return [
