@@ -105,6 +105,7 @@ describe('time tracking webhook sink', () => {
   let dir: string;
   let lifecycle: Lifecycle;
   let queueEvents: QueueEvents | undefined;
+  let eventsConnection: Redis | undefined;
 
   beforeEach(async () => {
     redis = testRedis();
@@ -117,6 +118,8 @@ describe('time tracking webhook sink', () => {
     await lifecycle.stop();
     await queueEvents?.close();
     queueEvents = undefined;
+    await eventsConnection?.quit();
+    eventsConnection = undefined;
     await deleteKeys(redis, prefix);
     await redis.quit();
     await rm(dir, { recursive: true, force: true });
@@ -206,7 +209,8 @@ describe('time tracking webhook sink', () => {
     const receiver = await startReceiver(1_000);
     try {
       const tt = stack(receiver.url, 3, { WEBHOOK_BATCH_SIZE: '500' });
-      queueEvents = new QueueEvents(tt.deadLetterQueue.name, { connection: testRedis(), prefix });
+      eventsConnection = testRedis();
+      queueEvents = new QueueEvents(tt.deadLetterQueue.name, { connection: eventsConnection, prefix });
       await queueEvents.waitUntilReady();
       const deadLettered = new Promise<string>((resolve) => {
         queueEvents?.on('waiting', ({ jobId }) => resolve(jobId));
@@ -228,7 +232,8 @@ describe('time tracking webhook sink', () => {
     const receiver = await startReceiver(1_000, 400);
     try {
       const tt = stack(receiver.url, 5);
-      queueEvents = new QueueEvents(tt.deadLetterQueue.name, { connection: testRedis(), prefix });
+      eventsConnection = testRedis();
+      queueEvents = new QueueEvents(tt.deadLetterQueue.name, { connection: eventsConnection, prefix });
       await queueEvents.waitUntilReady();
       const deadLettered = new Promise<string>((resolve) => {
         queueEvents?.on('waiting', ({ jobId }) => resolve(jobId));
