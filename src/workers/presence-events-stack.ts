@@ -6,6 +6,7 @@ import type { Component } from '../lifecycle';
 import type { RedisConnection } from '../redis';
 import { SegmentOutbox } from '../timetracking/segment-outbox';
 import { SegmentStore } from '../timetracking/segment-store';
+import { resolveTimesheetTimeZone, type BusinessUnitDirectory } from '../timetracking/time-zone';
 import { TimesheetFiles } from '../timetracking/timesheet-files';
 import { WebhookSink } from '../timetracking/webhook-sink';
 import { PRESENCE_EVENTS_QUEUE } from './presence-events-queue';
@@ -31,6 +32,8 @@ export type TimeTrackingConfig = Pick<
   | 'JOB_KEEP_COMPLETED_SECONDS'
   | 'JOB_KEEP_FAILED'
   | 'JOB_KEEP_FAILED_SECONDS'
+  | 'TIMESHEET_TIME_ZONE'
+  | 'WFM_BUSINESS_UNIT_IDS'
 >;
 
 export interface TimeTrackingWorkersDeps {
@@ -38,8 +41,13 @@ export interface TimeTrackingWorkersDeps {
   /** Worker-profile Redis connection (segment store, outbox and BullMQ). */
   connection: RedisConnection;
   logger: Logger;
-  /** IANA time zone of the timesheet days (see resolveTimesheetTimeZone). */
-  timeZone: string;
+  /**
+   * IANA time zone of the timesheet days. Unset → resolved once, when first needed, by resolveTimesheetTimeZone
+   * (TIMESHEET_TIME_ZONE, else the business unit's zone through `wfm`, else UTC).
+   */
+  timeZone?: string;
+  /** The Genesys client, to read the business unit's time zone. */
+  wfm?: BusinessUnitDirectory;
   now?: () => number;
   presenceEventsObserver?: PresenceEventsObserver;
   exportObserver?: TimeExportObserver;
@@ -100,7 +108,7 @@ export function createTimeTrackingWorkers(deps: TimeTrackingWorkersDeps): TimeTr
           dir: config.TIMESHEET_DIR,
           ...(deps.now === undefined ? {} : { now: deps.now }),
         }),
-        timeZone: deps.timeZone,
+        timeZone: deps.timeZone ?? (() => resolveTimesheetTimeZone(config, deps.wfm, logger)),
       }
     : undefined;
   const queues: Component = {

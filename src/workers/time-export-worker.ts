@@ -36,8 +36,8 @@ export interface TimeExportWorkerDeps {
   outbox: SegmentOutbox;
   /** The webhook sink; undefined when no webhook is configured. */
   webhook?: Pick<WebhookSink, 'deliver'>;
-  /** The daily-files sink and the time zone of its days; undefined when disabled. */
-  files?: { sink: Pick<TimesheetFiles, 'write'>; timeZone: string };
+  /** The daily-files sink and the time zone of its days (or how to find it, once); undefined when disabled. */
+  files?: { sink: Pick<TimesheetFiles, 'write'>; timeZone: string | (() => Promise<string>) };
   logger: Logger;
   concurrency?: number;
   /** Delay before a day's files are regenerated (changes in between share one run). */
@@ -57,9 +57,23 @@ export class TimeExportWorker implements Component {
   readonly name = 'time-export-worker';
   private worker: Worker | undefined;
   private readonly now: () => number;
+  private zone: Promise<string> | undefined;
 
   constructor(private readonly deps: TimeExportWorkerDeps) {
     this.now = deps.now ?? Date.now;
+  }
+
+  /** The timesheet time zone, resolved once (a failed resolution is retried by the next job). */
+  private timeZone(files: NonNullable<TimeExportWorkerDeps['files']>): Promise<string> {
+    const zone = files.timeZone;
+    if (typeof zone === 'string') {
+      return Promise.resolve(zone);
+    }
+    this.zone ??= zone().catch((err: unknown) => {
+      this.zone = undefined;
+      throw err;
+    });
+    return this.zone;
   }
 
   async start(): Promise<void> {
@@ -117,9 +131,10 @@ export class TimeExportWorker implements Component {
         );
       }
       if (deps.files !== undefined) {
+        const timeZone = await this.timeZone(deps.files);
         const dates = new Set<string>();
         for (const s of batch.segments) {
-          for (const piece of splitAtMidnight(s, deps.files.timeZone, this.now())) {
+          for (const piece of splitAtMidnight(s, timeZone, this.now())) {
             dates.add(piece.date);
           }
         }
@@ -190,7 +205,7 @@ export class TimeExportWorker implements Component {
     if (deps.files === undefined) {
       return;
     }
-    await deps.files.sink.write(parsed.data.date, deps.files.timeZone);
+    await deps.files.sink.write(parsed.data.date, await this.timeZone(deps.files));
     deps.observer?.onFilesWritten?.(parsed.data.date);
   }
 }
