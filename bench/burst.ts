@@ -297,6 +297,7 @@ async function burst(ctx: BenchContext): Promise<BenchOutcome> {
   );
 
   const met = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+  const settings = configOf(serviceOverrides(ctx));
   const verdicts = [
     `all applied in under ${TARGET_SECONDS} s: ${met(median.seconds < TARGET_SECONDS && median.appliedCount === changes)} (applied at Genesys ${fmt(median.appliedSeconds)} s, applied + audited ${round(median.seconds, 2)} s${median.seconds < TARGET_SECONDS ? '' : `, ${round(median.seconds - TARGET_SECONDS, 2)} s over`})`,
     `at least ${TARGET_SPEEDUP}× faster than the baseline: ${met(speedup >= TARGET_SPEEDUP)} (${round(speedup, 1)}×)`,
@@ -314,7 +315,7 @@ async function burst(ctx: BenchContext): Promise<BenchOutcome> {
       ],
       [
         'service',
-        `${workers} process(es) \`node dist/main.js start --role worker\`, default settings (rate budget ${configOf({}).GENESYS_RATE_BUDGET_PER_MINUTE}/min, batch window ${configOf({}).BATCH_WINDOW_MS} ms, ≤ ${configOf({}).BATCH_MAX_USERS} per bulk PUT), JSONL audit`,
+        `${workers} process(es) \`node dist/main.js start --role worker\`, settings (rate budget ${settings.GENESYS_RATE_BUDGET_PER_MINUTE}/min, batch window ${settings.BATCH_WINDOW_MS} ms, ≤ ${settings.BATCH_MAX_USERS} per bulk PUT, concurrency ${settings.WORKER_CONCURRENCY}), JSONL audit`,
       ],
       [
         'warm before the burst',

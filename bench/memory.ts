@@ -14,6 +14,7 @@ import { intOption, runAsScript, runBench, type BenchContext, type BenchOutcome 
 import { readHeapSnapshot, summarizeHeap, type HeapSummary } from './lib/heap-snapshot';
 import { runLoad } from './lib/load-run';
 import { renderTable } from './lib/results-table';
+import { scrapeMetrics } from './lib/service-metrics';
 import { round } from './lib/stats';
 import type { ChildNode } from './lib/worker-process';
 
@@ -23,10 +24,26 @@ interface Sample {
   label: string;
   rssMiB: number;
   peakMiB: number;
+  /** From the process's own /metrics (prom-client default metrics), MiB; NaN when not served. */
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
 }
 
 async function sample(label: string, worker: ChildNode): Promise<Sample> {
-  return { label, rssMiB: await worker.rssMiB(), peakMiB: await worker.peakRssMiB() };
+  const metrics = worker.metricsPort === undefined ? [] : await scrapeMetrics(worker.metricsPort);
+  const mib = (name: string): number => {
+    const found = metrics.find((m) => m.name === name);
+    return found === undefined ? Number.NaN : found.value / 1024 / 1024;
+  };
+  return {
+    label,
+    rssMiB: await worker.rssMiB(),
+    peakMiB: await worker.peakRssMiB(),
+    heapUsedMiB: mib('gpw_nodejs_heap_size_used_bytes'),
+    heapTotalMiB: mib('gpw_nodejs_heap_size_total_bytes'),
+    externalMiB: mib('gpw_nodejs_external_memory_bytes'),
+  };
 }
 
 /** Asks the worker for a heap snapshot (SIGUSR2) and waits until the file is complete (its size stops changing). */
@@ -103,9 +120,24 @@ async function memory(ctx: BenchContext): Promise<BenchOutcome> {
     },
   });
   const final = samples[samples.length - 1]!;
+  const cell = (v: number): number | string => (Number.isNaN(v) ? 'n/a' : round(v, 1));
   const table = renderTable(
-    ['worker process', 'RSS MiB', 'peak RSS so far MiB'],
-    samples.map((s) => [s.label, round(s.rssMiB, 1), round(s.peakMiB, 1)]),
+    [
+      'worker process',
+      'RSS MiB',
+      'peak RSS so far MiB',
+      'V8 heap used MiB',
+      'V8 heap total MiB',
+      'external MiB',
+    ],
+    samples.map((s) => [
+      s.label,
+      round(s.rssMiB, 1),
+      round(s.peakMiB, 1),
+      cell(s.heapUsedMiB),
+      cell(s.heapTotalMiB),
+      cell(s.externalMiB),
+    ]),
   );
   const tables: Array<{ title?: string; markdown: string }> = [{ markdown: table }];
   if (heapFile !== undefined) {

@@ -50,7 +50,7 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
   let lastConfigSeconds = 0;
   for (const workers of counts) {
     const elapsed = (performance.now() - benchStarted) / 1000;
-    if (rows.length > 0 && elapsed + lastConfigSeconds > budgetSeconds) {
+    if (rows.length > 0 && elapsed + lastConfigSeconds * 1.25 > budgetSeconds) {
       ctx.log(
         `skipping ${workers} process(es): the last configuration took ${Math.round(lastConfigSeconds)} s, over the ${budgetSeconds} s budget`,
       );
@@ -153,6 +153,28 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
       cpuRow(`service, ${r.workers} process(es)`, r.load.rps, r.load.seconds, r.load.cpu),
     ]),
   );
+  const commands = [
+    ...new Set(
+      rows.flatMap((r) => [
+        ...Object.keys(r.load.cpu.redisByCommand),
+        ...Object.keys(r.ceiling.cpu.redisByCommand),
+      ]),
+    ),
+  ]
+    .map((command) => ({ command, calls: best.load.cpu.redisByCommand[command] ?? 0 }))
+    .sort((a, b) => b.calls - a.calls)
+    .slice(0, 12)
+    .map((c) => c.command);
+  const commandTable = renderTable(
+    ['Redis command', ...rows.flatMap((r) => [`no-op, ${r.workers} proc.`, `service, ${r.workers} proc.`])],
+    commands.map((command) => [
+      command,
+      ...rows.flatMap((r) => [
+        round((r.ceiling.cpu.redisByCommand[command] ?? 0) / requests, 2),
+        round((r.load.cpu.redisByCommand[command] ?? 0) / requests, 2),
+      ]),
+    ]),
+  );
   const routes = [...new Set(rows.flatMap((r) => Object.keys(r.load.callsByRoute)))].sort();
   const callTable = renderTable(
     ['route', ...rows.map((r) => `${r.workers} process(es)`)],
@@ -189,6 +211,11 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
           'Where the CPU goes (per request, from the first enqueue to the last outcome; Redis is shared, so its figures include anything else running on it)',
         markdown: cpuTable,
       },
+      {
+        title:
+          'Redis commands per request, by command (top 12 of the best run; commands inside Lua scripts included; other users of the shared Redis included)',
+        markdown: commandTable,
+      },
       { title: 'Genesys calls by route', markdown: callTable },
       ...rows.map((r) => ({
         title: `The service processes' /metrics after the run with ${r.workers} process(es) (summed)`,
@@ -220,8 +247,9 @@ export function main(argv: string[]): Promise<number> {
       workers: { type: 'string', default: '1,2', describe: 'worker process counts to measure' },
       budget: {
         type: 'string',
-        default: '270',
-        describe: 'seconds: a worker count that would end the bench later is skipped (and said so)',
+        default: '250',
+        describe:
+          'seconds: a worker count whose run (estimated as 1.25 × the previous one) would end later is skipped, and said so',
       },
     },
     throughput,

@@ -9,6 +9,7 @@ import { benchPrefix, benchRedis, benchRedisUrl, deleteKeys } from './bench-redi
 import { appendSection, type BenchSection } from './benchmarks-md';
 import { readProfiles, topAreas, topFunctions } from './cpu-profile';
 import { renderTable } from './results-table';
+import { serviceWarnings } from './service-logs';
 import { profileDir } from './service-processes';
 import { round } from './stats';
 import { describeMachine, formatMachine, type MachineDescription } from './machine';
@@ -209,6 +210,19 @@ export async function runBench(
     const overrides = serviceOverrides(ctx);
     const outcome = await body(ctx);
     const profiles = options.profile === true ? await profileTables(runDir) : [];
+    const warnings = await serviceWarnings(runDir);
+    const warningTables =
+      warnings.length === 0
+        ? []
+        : [
+            {
+              title: 'Warnings and errors logged by the service processes (all runs of this bench)',
+              markdown: renderTable(
+                ['level', 'message', 'lines'],
+                warnings.slice(0, 12).map((w) => [w.level, w.message, w.count]),
+              ),
+            },
+          ];
     const resultLine = formatResultLine(name, outcome.fields);
     const section: BenchSection = {
       name,
@@ -233,7 +247,7 @@ export async function runBench(
               ] as const,
             ]),
       ],
-      tables: [...outcome.tables, ...profiles],
+      tables: [...outcome.tables, ...warningTables, ...profiles],
       verdicts: outcome.verdicts,
       notes: outcome.notes,
       resultLine,

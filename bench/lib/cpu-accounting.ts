@@ -17,13 +17,18 @@ export function parseInfo(info: string): Record<string, string> {
   return out;
 }
 
-/** Total commands executed, from an INFO commandstats reply (`cmdstat_x:calls=N,…`). Pure. */
-export function commandCalls(commandstats: string): number {
-  let total = 0;
-  for (const match of commandstats.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) {
-    total += Number(match[1]);
+/** Calls per command, from an INFO commandstats reply (`cmdstat_x:calls=N,…`). Pure. */
+export function commandCounts(commandstats: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const match of commandstats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    out[match[1]!] = Number(match[2]);
   }
-  return total;
+  return out;
+}
+
+/** Total commands executed, from an INFO commandstats reply. Pure. */
+export function commandCalls(commandstats: string): number {
+  return Object.values(commandCounts(commandstats)).reduce((n, v) => n + v, 0);
 }
 
 /** User + system CPU seconds of a process from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
@@ -39,6 +44,8 @@ export async function processCpuSeconds(pid: number): Promise<number> {
 export interface CpuSnapshot {
   redisCpuSeconds: number;
   redisCommands: number;
+  /** Calls per Redis command (commands run inside Lua scripts included). */
+  redisByCommand: Record<string, number>;
   /** CPU seconds by label (this process, each child). */
   processes: Record<string, number>;
 }
@@ -56,9 +63,11 @@ export async function snapshotCpu(redis: InfoClient, children: Record<string, nu
   for (const [label, pid] of Object.entries(children)) {
     processes[label] = await processCpuSeconds(pid).catch(() => Number.NaN);
   }
+  const byCommand = commandCounts(stats);
   return {
     redisCpuSeconds: Number(info.used_cpu_user ?? 0) + Number(info.used_cpu_sys ?? 0),
-    redisCommands: commandCalls(stats),
+    redisCommands: Object.values(byCommand).reduce((n, v) => n + v, 0),
+    redisByCommand: byCommand,
     processes,
   };
 }
@@ -66,6 +75,7 @@ export async function snapshotCpu(redis: InfoClient, children: Record<string, nu
 export interface CpuUse {
   redisCpuSeconds: number;
   redisCommands: number;
+  redisByCommand: Record<string, number>;
   processes: Record<string, number>;
 }
 
@@ -75,9 +85,17 @@ export function diffCpu(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
   for (const [label, value] of Object.entries(after.processes)) {
     processes[label] = value - (before.processes[label] ?? 0);
   }
+  const redisByCommand: Record<string, number> = {};
+  for (const [command, calls] of Object.entries(after.redisByCommand)) {
+    const delta = calls - (before.redisByCommand[command] ?? 0);
+    if (delta > 0) {
+      redisByCommand[command] = delta;
+    }
+  }
   return {
     redisCpuSeconds: after.redisCpuSeconds - before.redisCpuSeconds,
     redisCommands: after.redisCommands - before.redisCommands,
+    redisByCommand,
     processes,
   };
 }

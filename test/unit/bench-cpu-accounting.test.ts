@@ -1,4 +1,4 @@
-import { commandCalls, diffCpu, parseInfo } from '../../bench/lib/cpu-accounting';
+import { commandCalls, commandCounts, diffCpu, parseInfo } from '../../bench/lib/cpu-accounting';
 
 describe('benchmark CPU accounting', () => {
   it('reads the fields of a Redis INFO reply', () => {
@@ -16,6 +16,7 @@ describe('benchmark CPU accounting', () => {
       'cmdstat_client|setname:calls=2,usec=1,usec_per_call=0.50,rejected_calls=0,failed_calls=0',
     ].join('\r\n');
     expect(commandCalls(stats)).toBe(152);
+    expect(commandCounts(stats)).toEqual({ evalsha: 120, hget: 30, 'client|setname': 2 });
     expect(commandCalls('')).toBe(0);
   });
 
@@ -23,16 +24,19 @@ describe('benchmark CPU accounting', () => {
     const before = {
       redisCpuSeconds: 10,
       redisCommands: 1_000,
+      redisByCommand: { evalsha: 900, hget: 100 },
       processes: { 'bench process': 1, 'worker 0': 2 },
     };
     const after = {
       redisCpuSeconds: 12.5,
       redisCommands: 4_000,
+      redisByCommand: { evalsha: 3_000, hget: 100, zadd: 900 },
       processes: { 'bench process': 3, 'worker 0': 7 },
     };
     expect(diffCpu(before, after)).toEqual({
       redisCpuSeconds: 2.5,
       redisCommands: 3_000,
+      redisByCommand: { evalsha: 2_100, zadd: 900 },
       processes: { 'bench process': 2, 'worker 0': 5 },
     });
   });
