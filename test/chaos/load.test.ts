@@ -58,6 +58,7 @@ describe('load: 200 requests/s for 60 s', () => {
     // not the service, was the limit.
     const loopDelay = monitorEventLoopDelay({ resolution: 20 });
     loopDelay.enable();
+    const testCpu = process.cpuUsage();
 
     let report;
     try {
@@ -78,6 +79,7 @@ describe('load: 200 requests/s for 60 s', () => {
       clearInterval(sampler);
       loopDelay.disable();
     }
+    const testCpuUsed = process.cpuUsage(testCpu);
     await sample();
 
     // Backlog: the presence-change and audit queues empty out.
@@ -124,10 +126,12 @@ describe('load: 200 requests/s for 60 s', () => {
       }),
     );
     process.stdout.write(
-      `chaos load: sent=${report.sent} by_status=${JSON.stringify(report.byStatus)} skipped=${report.skipped} duration_ms=${Math.round(report.durationMs)} http_p50_ms=${Math.round(percentile(report.latencies, 50))} http_p99_ms=${Math.round(percentile(report.latencies, 99))} backlog_at_end=${backlogAtEnd} drain_ms=${drainMs} settle_ms=${Math.round(settleMs)} outcomes=${JSON.stringify(check.outcomes)} audit_records=${check.auditRecords} rss_mib=${JSON.stringify(growth)} cpu_s=${JSON.stringify(cpu)} test_loop_delay_p99_ms=${Math.round(loopDelay.percentile(99) / 1e6)} load_avg=${os
+      `chaos load: sent=${report.sent} by_status=${JSON.stringify(report.byStatus)} skipped=${report.skipped} duration_ms=${Math.round(report.durationMs)} http_p50_ms=${Math.round(percentile(report.latencies, 50))} http_p99_ms=${Math.round(percentile(report.latencies, 99))} backlog_at_end=${backlogAtEnd} drain_ms=${drainMs} settle_ms=${Math.round(settleMs)} outcomes=${JSON.stringify(check.outcomes)} audit_records=${check.auditRecords} rss_mib=${JSON.stringify(growth)} cpu_s=${JSON.stringify(cpu)} test_cpu_s=${Math.round((testCpuUsed.user + testCpuUsed.system) / 1e6)} test_loop_delay_p99_ms=${Math.round(loopDelay.percentile(99) / 1e6)} load_avg=${os
         .loadavg()
         .map((l) => l.toFixed(1))
-        .join('/')} genesys_calls=${JSON.stringify(stack.emulator.admin.calls())}\n`,
+        .join(
+          '/',
+        )} genesys_calls=${JSON.stringify(stack.emulator.admin.calls())} samples=${JSON.stringify(report.samples.slice(0, 3))}\n`,
     );
 
     expect(report.sent).toBe(RATE * (DURATION_MS / 1000));
