@@ -44,6 +44,8 @@ export interface TimeExportWorkerDeps {
   filesDelayMs?: number;
   /** Most batches cut by one cut job before it hands over to the next. */
   maxBatchesPerCut?: number;
+  /** A cut is also asked for this often, so entries left by a cutter that died are reclaimed (default 60 s). */
+  sweepEveryMs?: number;
   now?: () => number;
   observer?: TimeExportObserver;
 }
@@ -58,6 +60,7 @@ export class TimeExportWorker implements Component {
   private worker: Worker | undefined;
   private readonly now: () => number;
   private zone: Promise<string> | undefined;
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: TimeExportWorkerDeps) {
     this.now = deps.now ?? Date.now;
@@ -93,11 +96,21 @@ export class TimeExportWorker implements Component {
       ),
     );
     await this.worker.waitUntilReady();
-    // Pick up whatever a previous run left in the outbox.
+    // Pick up whatever a previous run left in the outbox, and keep doing so.
     await requestCut(deps.queue, deps.config, 0);
+    this.sweep = setInterval(() => {
+      requestCut(deps.queue, deps.config, 0).catch((err: unknown) =>
+        deps.logger.warn({ err, queue: TIME_EXPORT_QUEUE }, 'could not ask for an outbox cut'),
+      );
+    }, deps.sweepEveryMs ?? 60_000);
+    this.sweep.unref?.();
   }
 
   async stop(): Promise<void> {
+    if (this.sweep !== undefined) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }
     await this.worker?.close();
     this.worker = undefined;
   }
