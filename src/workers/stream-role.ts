@@ -46,6 +46,17 @@ export interface StreamRoleObserver extends StreamEventSinkObserver {
   onWatermark?(ms: number): void;
 }
 
+interface Term {
+  consumer: NotificationsConsumer;
+  sink: StreamEventSink;
+  timers: NodeJS.Timeout[];
+  starting: Promise<void>;
+  active: boolean;
+  /** The agents the running consumer follows (sorted, comma-joined). */
+  agents: string;
+  restarting: boolean;
+}
+
 export interface StreamRoleDeps {
   config: StreamRoleConfig;
   /** Worker-profile connection (lease, observed presence, watermark, queues). */
@@ -65,6 +76,8 @@ export interface StreamRoleDeps {
   timing?: Partial<ChannelTiming>;
   /** How often the leader records that every channel was connected (default 5 s). */
   watermarkEveryMs?: number;
+  /** How often the leader compares the roster with the agents it follows, re-subscribing on change (15 min). */
+  rosterCheckEveryMs?: number;
   /** Name of the leader lease (default `stream`). */
   leaseName?: string;
   ownerId?: string;
@@ -81,15 +94,7 @@ export class StreamRole implements Component {
   readonly name = 'stream';
   private readonly elector: LeaderElector;
   private readonly now: () => number;
-  private term:
-    | {
-        consumer: NotificationsConsumer;
-        sink: StreamEventSink;
-        timer: NodeJS.Timeout;
-        starting: Promise<void>;
-        active: boolean;
-      }
-    | undefined;
+  private term: Term | undefined;
 
   constructor(private readonly deps: StreamRoleDeps) {
     this.now = deps.now ?? Date.now;
@@ -162,20 +167,18 @@ export class StreamRole implements Component {
       logger,
       ...(deps.observer === undefined ? {} : { observer: deps.observer }),
     });
-    const consumer = new NotificationsConsumer({
-      api: deps.genesys,
-      userIds: () => deps.roster.list(),
-      handler: sink,
-      timing: this.timing(),
-      topicsPerChannel: config.STREAM_TOPICS_PER_CHANNEL,
-      logger,
-      initialGapFromMs,
-      now: this.now,
-      ...(deps.random === undefined ? {} : { random: deps.random }),
-      ...(deps.createSocket === undefined ? {} : { createSocket: deps.createSocket }),
-    });
-    const timer = setInterval(() => {
-      if (consumer.allConnected && sink.idle) {
+    const term: Term = {
+      consumer: undefined as unknown as NotificationsConsumer, // set just below
+      sink,
+      timers: [],
+      starting: Promise.resolve(),
+      active: true,
+      agents: '',
+      restarting: false,
+    };
+    term.consumer = this.newConsumer(term, initialGapFromMs);
+    const watermarkTimer = setInterval(() => {
+      if (term.consumer.allConnected && sink.idle && !term.restarting) {
         const at = this.now();
         RAISE_WATERMARK.run(deps.connection, [key], [at]).then(
           () => deps.observer?.onWatermark?.(at),
@@ -183,15 +186,73 @@ export class StreamRole implements Component {
         );
       }
     }, deps.watermarkEveryMs ?? 5_000);
-    timer.unref?.();
-    const term = { consumer, sink, timer, starting: Promise.resolve(), active: true };
+    const rosterTimer = setInterval(
+      () => void this.followRoster(term),
+      deps.rosterCheckEveryMs ?? 15 * 60_000,
+    );
+    for (const t of [watermarkTimer, rosterTimer]) {
+      t.unref?.();
+      term.timers.push(t);
+    }
     this.term = term;
     term.starting = this.startConsumer(term);
     deps.observer?.onElected?.(fencingToken);
   }
 
+  private newConsumer(term: Term, initialGapFromMs: number): NotificationsConsumer {
+    const { deps } = this;
+    return new NotificationsConsumer({
+      api: deps.genesys,
+      userIds: async () => {
+        const list = [...(await deps.roster.list())].sort();
+        term.agents = list.join(',');
+        return list;
+      },
+      handler: term.sink,
+      timing: this.timing(),
+      topicsPerChannel: deps.config.STREAM_TOPICS_PER_CHANNEL,
+      logger: deps.logger,
+      initialGapFromMs,
+      now: this.now,
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+      ...(deps.createSocket === undefined ? {} : { createSocket: deps.createSocket }),
+    });
+  }
+
+  /** Re-subscribes when the managed agents changed (the span of the switch is backfilled). */
+  private async followRoster(term: Term): Promise<void> {
+    if (!term.active || term.restarting) {
+      return;
+    }
+    let list: string[];
+    try {
+      list = [...(await this.deps.roster.list())].sort();
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'roster unavailable; keeping the current subscriptions');
+      return;
+    }
+    if (list.join(',') === term.agents || !term.active) {
+      return;
+    }
+    term.restarting = true;
+    try {
+      this.deps.logger.info({ agents: list.length }, 'managed agents changed; subscribing again');
+      await term.starting;
+      const gapFromMs = this.now();
+      await term.consumer.stop();
+      if (!term.active) {
+        return;
+      }
+      term.consumer = this.newConsumer(term, gapFromMs);
+      term.starting = this.startConsumer(term);
+      await term.starting;
+    } finally {
+      term.restarting = false;
+    }
+  }
+
   /** Starts the consumer, retrying (e.g. the roster could not be read) until it runs or leadership ends. */
-  private async startConsumer(term: NonNullable<StreamRole['term']>): Promise<void> {
+  private async startConsumer(term: Term): Promise<void> {
     let delay = this.deps.config.STREAM_RECONNECT_MIN_MS;
     while (term.active) {
       try {
@@ -213,7 +274,9 @@ export class StreamRole implements Component {
       return;
     }
     term.active = false;
-    clearInterval(term.timer);
+    for (const t of term.timers) {
+      clearInterval(t);
+    }
     await term.starting;
     await term.consumer.stop();
     await term.sink.close();

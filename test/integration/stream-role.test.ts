@@ -68,7 +68,7 @@ describe('stream role: one active consumer across processes', () => {
     await admin.quit();
   });
 
-  function startProcess(name: string): Process {
+  function startProcess(name: string, roster?: () => string[]): Process {
     const redis = testRedis();
     const client = createGenesysClient({ config, redis, logger, tuning: { now: clock.now } });
     const events = new EventEmitter();
@@ -83,7 +83,8 @@ describe('stream role: one active consumer across processes', () => {
       config,
       connection: redis,
       genesys: client,
-      roster: { list: async () => emulator.admin.agentIds() },
+      roster: { list: async () => (roster ?? (() => emulator.admin.agentIds()))() },
+      rosterCheckEveryMs: 50,
       presenceEventsQueue: queues[0] as Queue,
       backfillQueue: queues[1] as Queue,
       logger,
@@ -95,6 +96,7 @@ describe('stream role: one active consumer across processes', () => {
         onDemoted: (reason) => events.emit('demoted', reason),
         onConnected: () => events.emit('connected'),
         onGap: (gap) => events.emit('gap', gap),
+        onEvent: (t) => events.emit('event', t),
         onWatermark: (ms) => events.emit('watermark', ms),
       },
     });
@@ -140,6 +142,30 @@ describe('stream role: one active consumer across processes', () => {
     expect(a.role.status()).toEqual([]);
     const backfills = await (b.queues[1] as Queue).getJobs(['waiting', 'delayed']);
     expect(backfills.map((j) => j.data.reason)).toContain('gap');
+  });
+
+  it('subscribes again when the managed agents change, backfilling the switch', async () => {
+    const all = emulator.admin.agentIds();
+    let managed = all.slice(0, 5);
+    const a = startProcess('a', () => managed);
+    const connected = once(a.events, 'connected');
+    await a.role.start();
+    await connected;
+    const newcomer = all[7] as string;
+    const reconnected = once(a.events, 'connected');
+    const gap = once(a.events, 'gap');
+    managed = [...managed, newcomer];
+    await reconnected;
+    expect(((await gap) as [StreamGap])[0].userIds).toContain(newcomer);
+    const seen = new Promise<void>((resolve) => {
+      a.events.on('event', (t: { userId: string }) => {
+        if (t.userId === newcomer) {
+          resolve();
+        }
+      });
+    });
+    emulator.admin.agentChangesPresence(newcomer, 'Meeting');
+    await seen;
   });
 
   it('refuses observed-presence writes from a former leader (fencing token)', async () => {
