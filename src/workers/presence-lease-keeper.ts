@@ -50,8 +50,11 @@ export class PresenceLeaseKeeper {
     }
     try {
       const lost = await this.store.renew(leases, this.leaseMs);
-      if (lost.length > 0) {
-        this.logger.warn({ users: lost.length }, 'agent leases lost while their change was in flight');
+      // A change that finished while the renewal ran has released its own lease: that one was not lost.
+      const tokens = new Map(leases.map((l) => [l.userId, l.token]));
+      const stillHeld = lost.filter((userId) => this.held.get(userId) === tokens.get(userId));
+      if (stillHeld.length > 0) {
+        this.logger.warn({ users: stillHeld.length }, 'agent leases lost while their change was in flight');
       }
     } catch (err) {
       this.logger.warn({ err }, 'agent lease renewal failed');
