@@ -14,7 +14,10 @@ import { PresenceProducer } from '../../src/jobs/presence-producer';
 import { PRESENCE_CHANGE_QUEUE, PRESENCE_DEAD_LETTER_QUEUE } from '../../src/jobs/queue-names';
 import { DEFAULT_PRESENCE_POLICY, type PresencePolicy } from '../../src/policy/presence-policy';
 import type { ActivityCategory, AgentTimeline, ScheduleSource } from '../../src/schedule/agent-timeline';
-import { GenesysScheduleSource } from '../../src/workers/presence-schedule-source';
+import {
+  GenesysScheduleSource,
+  type GenesysScheduleSourceOptions,
+} from '../../src/workers/presence-schedule-source';
 import type { PresencePipelineObserver } from '../../src/workers/presence-observer';
 import { PresenceWorker } from '../../src/workers/presence-worker';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
@@ -201,13 +204,17 @@ export class PipelineHarness {
     await this.redis.set(timelineKey(this.prefix, userId), JSON.stringify(timeline), 'PX', 3_600_000);
   }
 
-  scheduleSource(): GenesysScheduleSource {
+  /** The WFM-backed schedule source; `batching` lets a test decide when misses share one schedule search. */
+  scheduleSource(
+    batching: Pick<GenesysScheduleSourceOptions, 'batchWindowMs' | 'batchMaxUsers'> = {},
+  ): GenesysScheduleSource {
     return new GenesysScheduleSource({
       redis: this.redis,
       prefix: this.prefix,
       wfm: this.client,
       ttlSeconds: this.config.SCHEDULE_CACHE_TTL_SECONDS,
       logger: this.logger,
+      ...batching,
     });
   }
 
