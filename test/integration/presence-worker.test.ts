@@ -165,8 +165,11 @@ describe('presence worker against the emulator', () => {
     await h.audit.waitForOutcomes([requestId], 15_000);
     expect(h.audit.outcomeOf(requestId)).toBe('applied');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // Drained: the job has been moved to completed; BullMQ counts the finished attempt, the 429s count nothing.
+    await h.stopWorkers();
     const job = await h.queue.getJob(requestId);
-    expect(job?.attemptsMade ?? 0).toBe(0);
+    expect(await job?.getState()).toBe('completed');
+    expect(job?.attemptsMade).toBe(1);
   });
 
   test('a 5xx is retried with backoff and the change lands once', async () => {
@@ -178,7 +181,11 @@ describe('presence worker against the emulator', () => {
     await h.audit.waitForOutcomes([requestId], 15_000);
     expect(h.audit.outcomeOf(requestId)).toBe('applied');
     expect(serviceWrites(agent).filter((e) => e.definitionId === ID.break)).toHaveLength(1);
-    expect((await h.queue.getJob(requestId))?.attemptsMade).toBe(1);
+    // Drained: the job has been moved to completed; the failed attempt and the one that succeeded are counted.
+    await h.stopWorkers();
+    const job = await h.queue.getJob(requestId);
+    expect(await job?.getState()).toBe('completed');
+    expect(job?.attemptsMade).toBe(2);
   });
 
   test('a permanent 4xx fails the request and dead-letters the job with the reason', async () => {
@@ -193,6 +200,8 @@ describe('presence worker against the emulator', () => {
       status: 'failed',
       outcome: { errorCode: 'GENESYS_BAD_REQUEST' },
     });
+    // The outcome is recorded before the job is dead-lettered and moved to failed: drain the worker first.
+    await h.stopWorkers();
     const dead = await h.deadLetters.getJobs(['waiting']);
     expect(dead.map((j) => j.data)).toEqual([
       expect.objectContaining({
@@ -218,6 +227,8 @@ describe('presence worker against the emulator', () => {
     );
     const { requestId } = await enqueue(other, 'Break');
     await h.audit.waitForOutcomes([requestId], 10_000);
+    // The corrupt job is handled beside the valid one: drain the worker before reading the dead letters.
+    await h.stopWorkers();
     const dead = await h.deadLetters.getJobs(['waiting']);
     expect(dead.map((j) => j.data.code)).toEqual(['JOB_INVALID_PAYLOAD']);
     expect(JSON.stringify(dead[0]?.data)).not.toContain('secret');
