@@ -148,7 +148,7 @@ async function memory(ctx: BenchContext): Promise<BenchOutcome> {
     setup: [
       [
         'load',
-        `${requests} requests over ${load.agents} agents at full speed (${round(load.rps, 0)} requests/s, ${round(load.seconds, 1)} s), outcomes ${Object.entries(
+        `${agents} agents in the org, all managed (the roster is every user); ${requests} requests over the ${load.agents} of them whose schedule allows two presences now, at full speed (${round(load.rps, 0)} requests/s, ${round(load.seconds, 1)} s), outcomes ${Object.entries(
           load.outcomes,
         )
           .map(([k, v]) => `${k} ${v}`)
@@ -170,7 +170,7 @@ async function memory(ctx: BenchContext): Promise<BenchOutcome> {
     ],
     notes: [],
     fields: [
-      ['agents', load.agents],
+      ['agents', agents],
       ['rss_mb', round(final.rssMiB, 1)],
     ],
   };

@@ -184,7 +184,7 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
     setup: [
       [
         'load',
-        `${requests} requests over ${agents} agents (request i → agent i mod ${agents}, two presences its schedule allows in turn), ${PRODUCER_CONCURRENCY} producer calls in flight from the bench process`,
+        `${requests} requests over a ${agents}-agent org: the ${best.load.agents} agents whose schedule allows two presences now (request i → agent i mod ${best.load.agents}, the two presences in turn), ${PRODUCER_CONCURRENCY} producer calls in flight from the bench process`,
       ],
       [
         'measured',
