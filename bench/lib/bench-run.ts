@@ -188,7 +188,7 @@ export async function runBench(
   };
   try {
     const machine = await describeMachine(redis);
-    log(`machine: ${formatMachine(machine)}`);
+    log(`machine: ${formatMachine(machine)}, load ${machine.loadAverage}`);
     log(`redis prefix ${prefix}, logs in ${path.relative(REPO_ROOT, runDir)}`);
     const ctx: BenchContext = {
       name,

@@ -36,7 +36,7 @@ export async function describeMachine(redis: InfoSource): Promise<MachineDescrip
   };
 }
 
-/** One line: `AMD EPYC, 2 cores, 23.5 GiB RAM, Linux 6.1 x64, Node v20.20.2, Redis 7.0.15, load 0.42`. */
+/** One line: `AMD EPYC, 2 cores, 23.5 GiB RAM, Linux 6.1 x64, Node v20.20.2, Redis 7.0.15` (the load is reported apart). */
 export function formatMachine(m: MachineDescription): string {
   return [
     m.cpuModel,
@@ -45,6 +45,5 @@ export function formatMachine(m: MachineDescription): string {
     m.os,
     `Node ${m.node}`,
     `Redis ${m.redis}`,
-    `load ${m.loadAverage}`,
   ].join(', ');
 }

@@ -96,7 +96,7 @@ describe('BENCHMARKS.md section', () => {
 
   it('describes the machine on one line and reads the Redis version from INFO', () => {
     expect(formatMachine(machine)).toBe(
-      'AMD EPYC, 2 cores, 23.5 GiB RAM, Linux 6.1 x64, Node v20.20.2, Redis 7.0.15, load 0.5',
+      'AMD EPYC, 2 cores, 23.5 GiB RAM, Linux 6.1 x64, Node v20.20.2, Redis 7.0.15',
     );
     expect(redisVersionOf('# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n')).toBe('7.0.15');
     expect(redisVersionOf('')).toBe('unknown');
