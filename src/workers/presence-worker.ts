@@ -125,6 +125,10 @@ export class PresenceWorker implements Component {
         limiter: { max: 1_000_000, duration: 1_000 },
         lockDuration: Math.max(config.JOB_LOCK_MS, config.AGENT_LEASE_MS),
         stalledInterval: config.JOB_LOCK_MS,
+        // A job whose worker dies under it is run again (claim, lease and the once-only finalize make that safe).
+        // BullMQ fails a job that stalls more often than this without calling the processor, which would leave
+        // its request pending: with 1 (BullMQ's default) two crashes in a row were enough.
+        maxStalledCount: 3,
         autorun: false,
       },
     );
