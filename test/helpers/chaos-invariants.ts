@@ -12,6 +12,7 @@ import {
   type RequestStatus,
 } from '../../src/jobs/agent-state';
 import { agentStateKey, requestKey, stripHashTag } from '../../src/jobs/keys';
+import { PRESENCE_CHANGE_QUEUE } from '../../src/jobs/queue-names';
 import type { EmulatorAdmin } from '../../src/emulator/emulator-admin';
 
 /** Only what the checker reads from Redis (a `Redis` or a `Cluster`). */
@@ -149,13 +150,29 @@ export async function settle(input: InvariantInput, options: SettleOptions): Pro
     if (performance.now() - started > options.timeoutMs) {
       throw new Error(
         `not settled within ${options.timeoutMs} ms: ${open.length} request(s) without outcome` +
-          ` (first: ${open
-            .slice(0, 5)
-            .map((r) => r.requestId)
-            .join(', ')}), ${open.length === 0 ? auditMissing : '?'} without a terminal audit record`,
+          ` (first: ${(await Promise.all(open.slice(0, 5).map((r) => describeJob(input, r.requestId)))).join('; ')}),` +
+          ` ${open.length === 0 ? auditMissing : '?'} without a terminal audit record`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+/** A request's presence-change job as BullMQ stored it (state hints and failure reason), for failure messages. */
+async function describeJob(input: InvariantInput, requestId: string): Promise<string> {
+  try {
+    const job = hashToRecord(
+      await input.redis.hgetall(`${input.prefix}:${PRESENCE_CHANGE_QUEUE}:${requestId}`),
+    );
+    if (Object.keys(job).length === 0) {
+      return `${requestId} (no job)`;
+    }
+    const facts = ['attemptsMade', 'stalledCounter', 'processedOn', 'finishedOn', 'failedReason']
+      .filter((f) => job[f] !== undefined)
+      .map((f) => `${f}=${String(job[f]).slice(0, 120)}`);
+    return `${requestId} (job ${facts.join(' ')})`;
+  } catch (err) {
+    return `${requestId} (job unreadable: ${String(err)})`;
   }
 }
 
