@@ -298,6 +298,11 @@ export const SETTINGS = {
     '30000',
     'Longest wait for a WFM schedule search answered Processing; then the sync job is retried with back-off.',
   ),
+  WFM_SEARCH_REQUESTER_ID: setting(
+    optionalString(),
+    undefined,
+    'Id in the notification topic v2.workforcemanagement.users.{id}.schedules.search on which the stream role hears that an async WFM schedule search finished; unset → GENESYS_CLIENT_ID.',
+  ),
   WFM_UNIT_LOOKUPS_PER_SYNC: setting(
     integer(0, 100_000),
     '500',

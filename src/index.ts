@@ -47,6 +47,7 @@ export {
   BATCH_ID_HEADER,
 } from './timetracking/webhook-signature';
 export { StreamRole, type StreamRoleDeps } from './workers/stream-role';
+export { StreamWfmEvents, type StreamWfmEventsDeps } from './workers/stream-wfm-events';
 export { createTimeTrackingWorkers, type TimeTrackingWorkersDeps } from './workers/presence-events-stack';
 export {
   AnalyticsBackfillWorker,

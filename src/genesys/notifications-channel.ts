@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import {
   parseNotificationFrame,
+  type BusinessUnitSchedulesNotification,
   type PresenceNotification,
   type RoutingStatusNotification,
+  type ScheduleSearchNotification,
 } from './notifications-events';
 import { reconnectDelay, topicsOf } from './notifications-plan';
 
@@ -30,6 +32,10 @@ export interface NotificationsHandler {
   onPresence(event: PresenceNotification): void;
   onRoutingStatus(event: RoutingStatusNotification): void;
   onGap(gap: StreamGap): void;
+  /** An async WFM schedule search finished (only when its topic is among the channel's extra topics). */
+  onScheduleSearch?(event: ScheduleSearchNotification): void;
+  /** A business unit's schedules changed (likewise). */
+  onBusinessUnitSchedules?(event: BusinessUnitSchedulesNotification): void;
   onConnected?(channel: number, channelId: string): void;
   onDisconnected?(channel: number, reason: string): void;
 }
@@ -52,6 +58,8 @@ export type SocketFactory = (url: string, options: { handshakeTimeout: number })
 export interface NotificationChannelDeps {
   index: number;
   userIds: readonly string[];
+  /** Topics subscribed besides the agents' presence and routing status (WFM notifications). */
+  extraTopics?: readonly string[];
   api: NotificationsControlPlane;
   handler: NotificationsHandler;
   timing: ChannelTiming;
@@ -140,7 +148,7 @@ export class NotificationChannel {
         const openedAt = this.now();
         logger.info({ channel: index, channelId }, 'notification socket open');
         handler.onConnected?.(index, channelId);
-        if (this.gapFromMs !== undefined) {
+        if (this.gapFromMs !== undefined && this.deps.userIds.length > 0) {
           handler.onGap({
             channel: index,
             userIds: this.deps.userIds,
@@ -148,8 +156,8 @@ export class NotificationChannel {
             toMs: openedAt,
             reason: 'reconnected',
           });
-          this.gapFromMs = undefined;
         }
+        this.gapFromMs = undefined;
         firstAttemptDone();
         reason = await closed;
         handler.onDisconnected?.(index, reason);
@@ -176,6 +184,10 @@ export class NotificationChannel {
     }
   }
 
+  private topics(): string[] {
+    return [...(this.deps.extraTopics ?? []), ...topicsOf(this.deps.userIds)];
+  }
+
   /** HEAD the known channel: reuse it when valid, else create one and subscribe the agents' topics. */
   private async ensureChannel(): Promise<void> {
     const { api, logger, index } = this.deps;
@@ -190,7 +202,7 @@ export class NotificationChannel {
       );
     }
     const created = (await api.createChannel()).data;
-    await api.putSubscriptions(created.id, topicsOf(this.deps.userIds));
+    await api.putSubscriptions(created.id, this.topics());
     const at = this.now();
     const expires = created.expires === undefined ? Number.NaN : Date.parse(created.expires);
     const expiresAt = Number.isNaN(expires) ? at + DAY_MS : expires;
@@ -202,7 +214,7 @@ export class NotificationChannel {
     };
     this.forceNewChannel = false;
     logger.info(
-      { channel: index, channelId: created.id, topics: this.deps.userIds.length * 2 },
+      { channel: index, channelId: created.id, topics: this.topics().length },
       'notification channel created and subscribed',
     );
   }
@@ -265,6 +277,12 @@ export class NotificationChannel {
       case 'routing-status':
         handler.onRoutingStatus(frame.event);
         break;
+      case 'schedule-search':
+        handler.onScheduleSearch?.(frame.event);
+        break;
+      case 'business-unit-schedules':
+        handler.onBusinessUnitSchedules?.(frame.event);
+        break;
       case 'socket-closing':
         logger.info({ channel: index }, 'socket_closing received; reconnecting now');
         this.immediateReconnect = true;
@@ -300,7 +318,7 @@ export class NotificationChannel {
     }
     this.renewing = true;
     try {
-      await this.deps.api.putSubscriptions(channel.id, topicsOf(this.deps.userIds));
+      await this.deps.api.putSubscriptions(channel.id, this.topics());
       channel.expiresAt = this.now() + channel.lifetimeMs;
       this.deps.logger.info(
         { channel: this.deps.index, channelId: channel.id },

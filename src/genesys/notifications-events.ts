@@ -23,6 +23,29 @@ export interface RoutingStatusNotification {
   startTime: string;
 }
 
+/**
+ * An asynchronous WFM schedule search finished: `v2.workforcemanagement.users.{id}.schedules.search`
+ * (genesys-api.md §4.3), `{id}` being the requester. The result is fetched from `downloadUrl`.
+ */
+export interface ScheduleSearchNotification {
+  requesterId: string;
+  operationId: string;
+  businessUnitId?: string | undefined;
+  downloadUrl: string;
+}
+
+/**
+ * A business unit's schedules changed: `v2.workforcemanagement.businessunits.{id}.schedules` (§4.5). A hint only:
+ * the shifts are read again with a schedule search.
+ */
+export interface BusinessUnitSchedulesNotification {
+  businessUnitId: string;
+  /** `Processing` | `Complete` | `Canceled` | `Error`. */
+  status: string;
+  /** `Update` | `Import` | `Copy` | `Delete`, when given. */
+  eventType?: string | undefined;
+}
+
 export type NotificationFrame =
   | { type: 'heartbeat' }
   | { type: 'pong' }
@@ -31,6 +54,8 @@ export type NotificationFrame =
   | { type: 'no-longer-subscribed' }
   | { type: 'presence'; event: PresenceNotification }
   | { type: 'routing-status'; event: RoutingStatusNotification }
+  | { type: 'schedule-search'; event: ScheduleSearchNotification }
+  | { type: 'business-unit-schedules'; event: BusinessUnitSchedulesNotification }
   | { type: 'invalid'; reason: string }
   | { type: 'other'; topicName: string | undefined };
 
@@ -48,7 +73,20 @@ const routingBodySchema = z.looseObject({
   routingStatus: z.looseObject({ status: z.string().min(1), startTime: z.iso.datetime({ offset: true }) }),
 });
 
+const scheduleSearchBodySchema = z.looseObject({
+  operationId: z.string().min(1),
+  businessUnitId: z.string().min(1).optional(),
+  downloadUrl: z.string().min(1),
+});
+
+const businessUnitSchedulesBodySchema = z.looseObject({
+  status: z.string().min(1),
+  eventType: z.string().min(1).optional(),
+});
+
 const USER_TOPIC = /^v2\.users\.([^.]+)\.(presence|routingStatus)$/;
+const SCHEDULE_SEARCH_TOPIC = /^v2\.workforcemanagement\.users\.([^.]+)\.schedules\.search$/;
+const BUSINESS_UNIT_SCHEDULES_TOPIC = /^v2\.workforcemanagement\.businessunits\.([^.]+)\.schedules$/;
 
 export function presenceTopic(userId: string): string {
   return `v2.users.${userId}.presence`;
@@ -56,6 +94,51 @@ export function presenceTopic(userId: string): string {
 
 export function routingStatusTopic(userId: string): string {
   return `v2.users.${userId}.routingStatus`;
+}
+
+/** Where async schedule-search results of `requesterId` are announced (§4.3). */
+export function scheduleSearchTopic(requesterId: string): string {
+  return `v2.workforcemanagement.users.${requesterId}.schedules.search`;
+}
+
+/** Schedule changes of a business unit (§4.5). */
+export function businessUnitSchedulesTopic(businessUnitId: string): string {
+  return `v2.workforcemanagement.businessunits.${businessUnitId}.schedules`;
+}
+
+/** Parses the WFM topics; undefined when the topic is none of them. */
+function parseWfmFrame(topicName: string, eventBody: unknown): NotificationFrame | undefined {
+  const search = SCHEDULE_SEARCH_TOPIC.exec(topicName);
+  if (search !== null) {
+    const body = scheduleSearchBodySchema.safeParse(eventBody);
+    if (!body.success) {
+      return {
+        type: 'invalid',
+        reason: `schedules.search body: ${body.error.issues[0]?.message ?? 'invalid'}`,
+      };
+    }
+    return {
+      type: 'schedule-search',
+      event: {
+        requesterId: search[1] as string,
+        operationId: body.data.operationId,
+        businessUnitId: body.data.businessUnitId,
+        downloadUrl: body.data.downloadUrl,
+      },
+    };
+  }
+  const unit = BUSINESS_UNIT_SCHEDULES_TOPIC.exec(topicName);
+  if (unit !== null) {
+    const body = businessUnitSchedulesBodySchema.safeParse(eventBody);
+    if (!body.success) {
+      return { type: 'invalid', reason: `schedules body: ${body.error.issues[0]?.message ?? 'invalid'}` };
+    }
+    return {
+      type: 'business-unit-schedules',
+      event: { businessUnitId: unit[1] as string, status: body.data.status, eventType: body.data.eventType },
+    };
+  }
+  return undefined;
 }
 
 export function parseNotificationFrame(raw: string): NotificationFrame {
@@ -83,9 +166,12 @@ export function parseNotificationFrame(raw: string): NotificationFrame {
   if (topicName?.startsWith('v2.system.no_longer_subscribed') === true) {
     return { type: 'no-longer-subscribed' };
   }
-  const match = topicName === undefined ? null : USER_TOPIC.exec(topicName);
-  if (match === null) {
+  if (topicName === undefined) {
     return { type: 'other', topicName };
+  }
+  const match = USER_TOPIC.exec(topicName);
+  if (match === null) {
+    return parseWfmFrame(topicName, eventBody) ?? { type: 'other', topicName };
   }
   const userId = match[1] as string;
   if (match[2] === 'presence') {

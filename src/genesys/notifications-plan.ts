@@ -6,22 +6,29 @@ export const MAX_CHANNELS = 20;
 /**
  * Splits the agents over channels: both topics of an agent on the same channel (so a channel's outage is a gap
  * for a known set of agents), at most `topicsPerChannel` topics per channel and at most `maxChannels` channels.
+ * `reservedTopics` topics that are not an agent's (WFM notifications) ride on the first channel, which then
+ * follows fewer agents; with reserved topics there is a first channel even when no agent is followed.
  * Agents beyond that capacity are returned in `overflow` (not subscribed).
  */
 export function planChannels(
   userIds: readonly string[],
   topicsPerChannel: number,
   maxChannels = MAX_CHANNELS,
+  reservedTopics = 0,
 ): { channels: string[][]; overflow: string[] } {
   const unique = [...new Set(userIds)].sort();
   const perChannel = Math.max(1, Math.floor(topicsPerChannel / 2));
-  const capacity = perChannel * maxChannels;
-  const kept = unique.slice(0, capacity);
   const channels: string[][] = [];
-  for (let i = 0; i < kept.length; i += perChannel) {
-    channels.push(kept.slice(i, i + perChannel));
+  let next = 0;
+  if (reservedTopics > 0 && maxChannels > 0) {
+    next = Math.max(0, Math.floor((topicsPerChannel - reservedTopics) / 2));
+    channels.push(unique.slice(0, next));
   }
-  return { channels, overflow: unique.slice(capacity) };
+  while (next < unique.length && channels.length < maxChannels) {
+    channels.push(unique.slice(next, next + perChannel));
+    next += perChannel;
+  }
+  return { channels, overflow: unique.slice(next) };
 }
 
 export function topicsOf(userIds: readonly string[]): string[] {

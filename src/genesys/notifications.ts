@@ -15,12 +15,19 @@ export type {
   StreamGap,
   ChannelTiming,
 } from './notifications-channel';
-export type { PresenceNotification, RoutingStatusNotification } from './notifications-events';
+export type {
+  BusinessUnitSchedulesNotification,
+  PresenceNotification,
+  RoutingStatusNotification,
+  ScheduleSearchNotification,
+} from './notifications-events';
 
 export interface NotificationsConsumerDeps {
   api: NotificationsControlPlane;
   /** The agents whose presence and routing status to follow (read once, at start). */
   userIds: () => Promise<readonly string[]>;
+  /** Topics besides the agents' (WFM notifications), read at start and carried by the first channel. */
+  extraTopics?: () => Promise<readonly string[]>;
   handler: NotificationsHandler;
   timing: ChannelTiming;
   /** Topics per channel (≤ 1,000; two per agent). */
@@ -36,7 +43,7 @@ export interface NotificationsConsumerDeps {
 /**
  * The notifications consumer (`stream` role): follows `v2.users.{id}.presence` and `v2.users.{id}.routingStatus`
  * of the managed agents over as many channels as needed (≤ 1,000 topics each, ≤ 20 channels), each kept alive
- * by a {@link NotificationChannel}. Run it in one process at a time (the stream role holds the leader lease).
+ * by a {@link NotificationChannel}; the first channel also carries the extra (WFM) topics. Run it in one process at a time (the stream role holds the leader lease).
  */
 export class NotificationsConsumer implements Component {
   readonly name = 'notifications-consumer';
@@ -47,7 +54,8 @@ export class NotificationsConsumer implements Component {
   async start(): Promise<void> {
     const { deps } = this;
     const users = await deps.userIds();
-    const plan = planChannels(users, deps.topicsPerChannel, MAX_CHANNELS);
+    const extraTopics = [...new Set((await deps.extraTopics?.()) ?? [])];
+    const plan = planChannels(users, deps.topicsPerChannel, MAX_CHANNELS, extraTopics.length);
     if (plan.overflow.length > 0) {
       deps.logger.error(
         { overflow: plan.overflow.length, capacity: users.length - plan.overflow.length },
@@ -59,6 +67,7 @@ export class NotificationsConsumer implements Component {
         new NotificationChannel({
           index,
           userIds,
+          ...(index === 0 && extraTopics.length > 0 ? { extraTopics } : {}),
           api: deps.api,
           handler: deps.handler,
           timing: deps.timing,
@@ -70,7 +79,7 @@ export class NotificationsConsumer implements Component {
         }),
     );
     deps.logger.info(
-      { agents: users.length, channels: this.channels.length },
+      { agents: users.length, extraTopics: extraTopics.length, channels: this.channels.length },
       'notifications consumer starting',
     );
     // Channels are opened one after the other: channel creation is not retried blindly (limit of 20).

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { scheduleSearchTopic } from '../genesys/notifications-events';
 import type { RedisConnection } from '../redis';
 
 const KEEP_MS = 10 * 60_000;
@@ -22,7 +23,7 @@ export class ScheduleSearchCompletions {
 
   /** The notification topic to subscribe to for a requester id (the OAuth client's user, or its client id). */
   static topic(requesterId: string): string {
-    return `v2.workforcemanagement.users.${requesterId}.schedules.search`;
+    return scheduleSearchTopic(requesterId);
   }
 
   async record(completion: { operationId: string; downloadUrl: string }): Promise<void> {

@@ -22,6 +22,7 @@ import { PRESENCE_EVENTS_QUEUE } from '../workers/presence-events-queue';
 import { loadPresencePolicy } from '../workers/presence-policy-file';
 import { createSweeps } from '../workers/scheduler-sweeps';
 import { StreamRole } from '../workers/stream-role';
+import { StreamWfmEvents } from '../workers/stream-wfm-events';
 import { genesysObserver, producerObserver, streamObserver, sweepsObserver } from './observers';
 import { packageVersion } from './package-version';
 import { presenceIngressAdapter } from './presence-ingress-adapter';
@@ -132,6 +133,18 @@ export async function buildService(config: Config, options: BuildServiceOptions)
           roster: sweeps.roster,
           presenceEventsQueue: queues.get(PRESENCE_EVENTS_QUEUE),
           backfillQueue: queues.get(ANALYTICS_BACKFILL_QUEUE),
+          // Async schedule-search results reach the sync (worker role) through Redis; WFM changes queue a sync.
+          wfm: new StreamWfmEvents({
+            requesterId: config.WFM_SEARCH_REQUESTER_ID ?? config.GENESYS_CLIENT_ID,
+            businessUnitIds: async () =>
+              config.WFM_BUSINESS_UNIT_IDS.length > 0
+                ? config.WFM_BUSINESS_UNIT_IDS
+                : (await genesys.listBusinessUnits()).data.map((bu) => bu.id),
+            completions: sweeps.completions,
+            requestScheduleSync: (businessUnitId, reason) =>
+              sweeps.requestScheduleSync(businessUnitId, reason),
+            logger: logger.child({ component: 'stream-wfm' }),
+          }),
           logger: logger.child({ component: 'stream' }),
           observer: streamObserver(metrics),
         }),

@@ -1,7 +1,11 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { NotificationsConsumer, type NotificationsControlPlane } from '../genesys/notifications';
+import {
+  NotificationsConsumer,
+  type NotificationsControlPlane,
+  type NotificationsHandler,
+} from '../genesys/notifications';
 import type { ChannelTiming, SocketFactory } from '../genesys/notifications-channel';
 import { LeaderElector, LeaderLease } from '../leader-lease';
 import type { Component } from '../lifecycle';
@@ -12,6 +16,7 @@ import type { BackfillJobConfig } from './analytics-backfill-queue';
 import type { PresenceEventsJobConfig } from './presence-events-queue';
 import { StreamEventSink, type StreamEventSinkObserver } from './stream-event-sink';
 import { ObservedPresenceWriter } from './stream-observed-presence';
+import type { StreamWfmEvents } from './stream-wfm-events';
 
 /** Raises the watermark, never lowers it. KEYS: watermark. ARGV: instant ms. */
 const RAISE_WATERMARK = new RedisScript(
@@ -67,6 +72,8 @@ export interface StreamRoleDeps {
   roster: { list(): Promise<readonly string[]> };
   presenceEventsQueue: Pick<Queue, 'addBulk'>;
   backfillQueue: Pick<Queue, 'addBulk'>;
+  /** WFM topics (async schedule-search completions, business-unit schedule changes) and their handling. */
+  wfm?: Pick<StreamWfmEvents, 'topics' | 'onScheduleSearch' | 'onBusinessUnitSchedules'> | undefined;
   logger: Logger;
   /** Genesys' clock, for gap instants and channel expiry (default Date.now; tests pass the emulator's). */
   now?: () => number;
@@ -82,6 +89,22 @@ export interface StreamRoleDeps {
   leaseName?: string;
   ownerId?: string;
   observer?: StreamRoleObserver;
+}
+
+/** The sink's handler, with the WFM events routed to `wfm` when given. */
+function withWfm(sink: StreamEventSink, wfm: StreamRoleDeps['wfm']): NotificationsHandler {
+  if (wfm === undefined) {
+    return sink;
+  }
+  return {
+    onPresence: (event) => sink.onPresence(event),
+    onRoutingStatus: (event) => sink.onRoutingStatus(event),
+    onGap: (gap) => sink.onGap(gap),
+    onConnected: (channel, channelId) => sink.onConnected(channel, channelId),
+    onDisconnected: (channel, reason) => sink.onDisconnected(channel, reason),
+    onScheduleSearch: (event) => wfm.onScheduleSearch(event),
+    onBusinessUnitSchedules: (event) => wfm.onBusinessUnitSchedules(event),
+  };
 }
 
 /**
@@ -201,6 +224,7 @@ export class StreamRole implements Component {
 
   private newConsumer(term: Term, initialGapFromMs: number): NotificationsConsumer {
     const { deps } = this;
+    const wfm = deps.wfm;
     return new NotificationsConsumer({
       api: deps.genesys,
       userIds: async () => {
@@ -208,7 +232,8 @@ export class StreamRole implements Component {
         term.agents = list.join(',');
         return list;
       },
-      handler: term.sink,
+      ...(wfm === undefined ? {} : { extraTopics: () => wfm.topics() }),
+      handler: withWfm(term.sink, wfm),
       timing: this.timing(),
       topicsPerChannel: deps.config.STREAM_TOPICS_PER_CHANNEL,
       logger: deps.logger,
