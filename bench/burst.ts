@@ -95,16 +95,21 @@ async function serviceRun(
 
     const started = performance.now();
     const requestIds: string[] = [];
-    await runBounded(targets.agentIds.length, 200, async (i) => {
-      const userId = targets.agentIds[i]!;
-      const result = await producer!.producer.enqueuePresenceChange({
-        userId,
-        presence: targets.first.get(userId),
-        source: SOURCE,
-        reason: 'shift boundary',
-      });
-      requestIds.push(result.requestId);
-    });
+    await runBounded(
+      targets.agentIds.length,
+      200,
+      async (i) => {
+        const userId = targets.agentIds[i]!;
+        const result = await producer!.producer.enqueuePresenceChange({
+          userId,
+          presence: targets.first.get(userId),
+          source: SOURCE,
+          reason: 'shift boundary',
+        });
+        requestIds.push(result.requestId);
+      },
+      ctx.signal,
+    );
     const enqueued = performance.now();
     // Applied at Genesys (the emulator's state), watched while waiting for the audited outcomes.
     let appliedAt: number | undefined;

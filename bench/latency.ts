@@ -141,7 +141,7 @@ async function latencyRun(
     const inFlight: Promise<void>[] = [];
     const lateness: number[] = [];
     const t0 = performance.now() + 50;
-    for (let i = 0; i < total; i += 1) {
+    for (let i = 0; i < total && !ctx.signal.aborted; i += 1) {
       const due = t0 + i * intervalMs;
       const wait = due - performance.now();
       if (wait > 1) {

@@ -69,6 +69,7 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
       producerConcurrency: PRODUCER_CONCURRENCY,
       jobOptions,
       logDir: ctx.runDir,
+      signal: ctx.signal,
     });
     ctx.log(`ceiling: ${ceiling.jobsPerSecond.toFixed(0)} jobs/s with ${workers} process(es)`);
     const load = await runLoad(ctx, {

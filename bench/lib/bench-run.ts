@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,7 @@ import { profileDir } from './service-processes';
 import { round } from './stats';
 import { describeMachine, formatMachine, type MachineDescription } from './machine';
 import { formatResultLine, type ResultValue } from './result-line';
-import { REPO_ROOT } from './worker-process';
+import { REPO_ROOT, stopAllChildren } from './worker-process';
 
 export type OptionSpec = Record<
   string,
@@ -36,6 +37,8 @@ export interface BenchContext {
   log(message: string): void;
   /** A fresh sub-prefix for one run inside this bench (still under `prefix`, so still cleaned up). */
   subPrefix(label: string): string;
+  /** Aborted on SIGINT/SIGTERM: load loops stop sending, so the cleanup finds nothing new. */
+  signal: AbortSignal;
 }
 
 export interface BenchOutcome {
@@ -183,6 +186,19 @@ export async function runBench(
   );
   await mkdir(runDir, { recursive: true });
   let sub = 0;
+  // Ctrl-C or SIGTERM: stop the emulator and service processes and delete the run's keys before leaving.
+  const abort = new AbortController();
+  const interrupted = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nbench ${name}: ${signal}, stopping child processes and deleting ${prefix}*\n`);
+    abort.abort();
+    void stopAllChildren()
+      .then(() => delay(500))
+      .then(() => deleteKeys(redis, prefix))
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const log = (message: string): void => {
     process.stderr.write(`[${name} ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)}s] ${message}\n`);
   };
@@ -200,6 +216,7 @@ export async function runBench(
       startedAt,
       options,
       log,
+      signal: abort.signal,
       subPrefix: (label) => {
         sub += 1;
         return `${prefix}-${label}${sub}`;
@@ -272,6 +289,8 @@ export async function runBench(
     );
     return 1;
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     const deleted = await deleteKeys(redis, prefix).catch(() => -1);
     log(`deleted ${deleted} keys under ${prefix}`);
     await redis.quit().catch(() => undefined);

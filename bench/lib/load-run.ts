@@ -106,17 +106,22 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
     const requestIds: string[] = new Array<string>(options.requests);
     const started = performance.now();
     const p = producer;
-    await runBounded(options.requests, options.producerConcurrency, async (i) => {
-      const userId = agents[i % agents.length]!;
-      const round = Math.floor(i / agents.length);
-      const result = await p.producer.enqueuePresenceChange({
-        userId,
-        presence: (round % 2 === 0 ? targets.first : targets.second).get(userId),
-        source: 'crm',
-        reason: 'throughput benchmark',
-      });
-      requestIds[i] = result.requestId;
-    });
+    await runBounded(
+      options.requests,
+      options.producerConcurrency,
+      async (i) => {
+        const userId = agents[i % agents.length]!;
+        const round = Math.floor(i / agents.length);
+        const result = await p.producer.enqueuePresenceChange({
+          userId,
+          presence: (round % 2 === 0 ? targets.first : targets.second).get(userId),
+          source: 'crm',
+          reason: 'throughput benchmark',
+        });
+        requestIds[i] = result.requestId;
+      },
+      ctx.signal,
+    );
     const enqueued = performance.now();
     ctx.log(`${options.label}: enqueued in ${((enqueued - started) / 1000).toFixed(1)} s`);
     const done = await waitForOutcomes({

@@ -22,6 +22,8 @@ export interface NoopCeilingOptions {
   /** The job options of a presence-change job (retention, attempts), so both runs store the same. */
   jobOptions: Omit<JobsOptions, 'jobId'>;
   logDir: string;
+  /** Stops adding jobs when aborted (an interrupted bench). */
+  signal?: AbortSignal;
 }
 
 export interface NoopCeilingResult {
@@ -61,14 +63,19 @@ export async function measureNoopCeiling(options: NoopCeilingOptions): Promise<N
     const pids = Object.fromEntries(children.map((c, i) => [`worker ${i}`, c.pid]));
     const cpuBefore = await snapshotCpu(options.redis, pids);
     const started = performance.now();
-    await runBounded(options.jobs, options.producerConcurrency, async (i) => {
-      const requestId = `u${i % 10_000}.${i.toString(36)}${randomBytes(8).toString('hex')}`;
-      await queue.add(
-        'noop',
-        { userId: `u${i % 10_000}`, version: 1, requestId },
-        { ...options.jobOptions, jobId: requestId },
-      );
-    });
+    await runBounded(
+      options.jobs,
+      options.producerConcurrency,
+      async (i) => {
+        const requestId = `u${i % 10_000}.${i.toString(36)}${randomBytes(8).toString('hex')}`;
+        await queue.add(
+          'noop',
+          { userId: `u${i % 10_000}`, version: 1, requestId },
+          { ...options.jobOptions, jobId: requestId },
+        );
+      },
+      options.signal,
+    );
     const enqueued = performance.now();
     const finished = await waitUntil(async () => (await unfinishedJobs(queue)) === 0, {
       timeoutMs: 120_000,

@@ -21,6 +21,14 @@ export interface ChildOptions {
   label: string;
 }
 
+/** Every child process still running, so an interrupted bench can stop them all. */
+const running = new Set<ChildNode>();
+
+/** SIGTERM to every child process still running (an interrupted bench); resolves when they are gone. */
+export async function stopAllChildren(): Promise<void> {
+  await Promise.allSettled([...running].map((c) => c.stop(5_000)));
+}
+
 /**
  * A Node child process that announces readiness over IPC (`process.send('ready')`, as `presence-worker start` does
  * for PM2), with its output in a log file. `stop()` sends SIGTERM and waits for the exit (SIGKILL after a grace).
@@ -38,8 +46,10 @@ export class ChildNode {
     private readonly child: ChildProcess,
     readonly logFile: string,
   ) {
+    running.add(this);
     this.exit = once(child, 'exit').then(([code, signal]) => {
       this.exited = true;
+      running.delete(this);
       return { code: code as number | null, signal: signal as NodeJS.Signals | null };
     });
   }
