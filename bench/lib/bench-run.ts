@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -50,6 +50,11 @@ export interface BenchOutcome {
 }
 
 const COMMON: OptionSpec = {
+  keep: {
+    type: 'boolean',
+    default: false,
+    describe: 'keep the bulky artefacts in the run folder (audit logs, heap snapshots)',
+  },
   set: {
     type: 'string',
     multiple: true,
@@ -106,6 +111,18 @@ export function serviceOverrides(ctx: BenchContext): Record<string, string> {
     out[String(item).slice(0, eq)] = String(item).slice(eq + 1);
   }
   return out;
+}
+
+/** Audit logs, timesheets and heap snapshots of a run folder (hundreds of MB): gone unless `--keep`. */
+async function removeBulky(runDir: string): Promise<void> {
+  for (const entry of await readdir(runDir, { withFileTypes: true })) {
+    const full = path.join(runDir, entry.name);
+    if (entry.isDirectory() && /^(audit|timesheets)-/.test(entry.name)) {
+      await rm(full, { recursive: true, force: true });
+    } else if (entry.isDirectory() && entry.name === 'heap') {
+      await rm(full, { recursive: true, force: true });
+    }
+  }
 }
 
 /** One table per CPU profile of the run: self time by area and by function, side by side. */
@@ -291,6 +308,9 @@ export async function runBench(
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
+    if (options.keep !== true) {
+      await removeBulky(runDir).catch(() => undefined);
+    }
     const deleted = await deleteKeys(redis, prefix).catch(() => -1);
     log(`deleted ${deleted} keys under ${prefix}`);
     await redis.quit().catch(() => undefined);
