@@ -83,7 +83,8 @@ export function workerRoleComponents(deps: WorkerRoleDeps): Component[] {
     config,
     connection: redis.worker,
     logger,
-    timeZone: config.TIMESHEET_TIME_ZONE ?? 'UTC',
+    // Timesheet days: TIMESHEET_TIME_ZONE, else the business unit's zone read through the client, else UTC.
+    wfm: genesys,
     presenceEventsObserver: presenceEventsObserver(metrics),
     exportObserver: timeExportObserver(metrics),
   });
