@@ -295,7 +295,15 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
     }
     const appliedAt = state.appliedAtMs ?? 0;
     const history = input.emulator.presenceHistory(state.userId);
-    const agentChangedSince = history.some((e) => e.changedBy === 'agent' && e.time > appliedAt);
+    // When the agent got into the applied presence (our write, or — for "already in it, nothing written" — whoever
+    // set it): an agent's own change after that moment legitimately overrides it.
+    let reachedAt = -1;
+    history.forEach((e, i) => {
+      if (e.definitionId === state.appliedPresenceId && e.time <= appliedAt) {
+        reachedAt = i;
+      }
+    });
+    const agentChangedSince = history.slice(reachedAt + 1).some((e) => e.changedBy === 'agent');
     const now = input.emulator.presence(state.userId).definitionId;
     if (!agentChangedSince && now !== state.appliedPresenceId) {
       violations.push(
