@@ -3,6 +3,7 @@ import type { AuditEmitter } from '../audit/audit-event';
 import { createAuditStore } from '../audit/create-audit-store';
 import type { Config } from '../config';
 import type { GenesysClient } from '../genesys';
+import { PRESENCE_CHANGE_QUEUE, PRESENCE_DEAD_LETTER_QUEUE } from '../jobs/queue-names';
 import type { Component } from '../lifecycle';
 import type { Metrics } from '../metrics';
 import type { PresencePolicy } from '../policy/presence-policy';
@@ -76,6 +77,10 @@ export function workerRoleComponents(deps: WorkerRoleDeps): Component[] {
       audit,
       logger,
       observer: presencePipelineObserver(metrics),
+      queues: {
+        presenceChange: queues.get(PRESENCE_CHANGE_QUEUE),
+        deadLetter: queues.get(PRESENCE_DEAD_LETTER_QUEUE),
+      },
     }),
   ];
 

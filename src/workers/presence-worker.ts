@@ -34,6 +34,12 @@ export type PresenceWorkerConfig = PresenceJobConfig &
     | 'SHUTDOWN_TIMEOUT_MS'
   >;
 
+/** The `Queue` objects the worker adds to (outbox recovery, rate limits) and dead-letters into. */
+export interface PresenceWorkerQueues {
+  presenceChange: Queue;
+  deadLetter: Queue;
+}
+
 export interface PresenceWorkerDeps {
   config: PresenceWorkerConfig;
   /** Worker-profile connection (`maxRetriesPerRequest: null`); BullMQ duplicates it for its blocking reads. */
@@ -45,6 +51,11 @@ export interface PresenceWorkerDeps {
   audit: AuditEmitter;
   logger: Logger;
   observer?: PresencePipelineObserver | undefined;
+  /**
+   * The composition root's `presence-change` and `presence-change-dead-letter` queues (one `Queue` per name per
+   * process), left open by `stop()`. Absent → the worker creates its own on the worker connection and closes them.
+   */
+  queues?: PresenceWorkerQueues | undefined;
   /** Distinguishes several workers in one process in logs. */
   name?: string;
   now?: () => number;
@@ -54,13 +65,13 @@ export interface PresenceWorkerDeps {
  * The presence-change worker: a BullMQ `Worker` on `presence-change` (concurrency `WORKER_CONCURRENCY`) running
  * {@link PresenceProcessor}, with its micro-batching applier, lease keeper, dead-letter queue and the periodic
  * outbox recovery. `stop()` drains: no new jobs, active ones finish (bounded by `SHUTDOWN_TIMEOUT_MS`), pending
- * batches flush, then the queues close. The Redis connection belongs to the caller.
+ * batches flush, then the queues it created close. The Redis connection (and queues given) belong to the caller.
  */
 export class PresenceWorker implements Component {
   readonly name: string;
   private worker: Worker<unknown, PresenceJobResult> | undefined;
-  private queue: Queue | undefined;
-  private deadLetterQueue: Queue | undefined;
+  /** Queues created by this worker (closed on stop); empty when the caller gave them. */
+  private ownQueues: Queue[] = [];
   private recoveryTimer: NodeJS.Timeout | undefined;
   private recovering: Promise<unknown> | undefined;
   private readonly applier: PresenceApplier;
@@ -85,12 +96,7 @@ export class PresenceWorker implements Component {
   async start(): Promise<void> {
     const { config, connection } = this.deps;
     const prefix = config.QUEUE_PREFIX;
-    const queue = new Queue(PRESENCE_CHANGE_QUEUE, { connection, prefix });
-    const deadLetterQueue = new Queue(PRESENCE_DEAD_LETTER_QUEUE, { connection, prefix });
-    queue.on('error', (err) => this.logger.error({ err }, 'presence-change queue error'));
-    deadLetterQueue.on('error', (err) => this.logger.error({ err }, 'dead-letter queue error'));
-    this.queue = queue;
-    this.deadLetterQueue = deadLetterQueue;
+    const { presenceChange: queue, deadLetter: deadLetterQueue } = this.deps.queues ?? this.createQueues();
 
     const processor = new PresenceProcessor({
       store: this.store,
@@ -184,9 +190,19 @@ export class PresenceWorker implements Component {
     await this.applier.drain();
     await this.recovering;
     this.leases.stop();
-    await this.queue?.close();
-    await this.deadLetterQueue?.close();
-    this.queue = undefined;
-    this.deadLetterQueue = undefined;
+    const own = this.ownQueues;
+    this.ownQueues = [];
+    await Promise.all(own.map((q) => q.close()));
+  }
+
+  private createQueues(): PresenceWorkerQueues {
+    const { config, connection } = this.deps;
+    const prefix = config.QUEUE_PREFIX;
+    const presenceChange = new Queue(PRESENCE_CHANGE_QUEUE, { connection, prefix });
+    const deadLetter = new Queue(PRESENCE_DEAD_LETTER_QUEUE, { connection, prefix });
+    presenceChange.on('error', (err) => this.logger.error({ err }, 'presence-change queue error'));
+    deadLetter.on('error', (err) => this.logger.error({ err }, 'dead-letter queue error'));
+    this.ownQueues = [presenceChange, deadLetter];
+    return { presenceChange, deadLetter };
   }
 }
