@@ -134,9 +134,20 @@ describe('load: 200 requests/s for 60 s', () => {
         )} genesys_calls=${JSON.stringify(stack.emulator.admin.calls())} samples=${JSON.stringify(report.samples.slice(0, 3))}\n`,
     );
 
-    expect(report.sent).toBe(RATE * (DURATION_MS / 1000));
-    expect(report.skipped).toBe(0);
-    expect(statusCount(report, 202)).toBe(report.sent);
+    // Shown with a failure: a starved machine (other work on the same cores) shows as a late event loop here.
+    const machine = `test process event-loop delay p99 ${Math.round(loopDelay.percentile(99) / 1e6)} ms, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join('/')}`;
+    expect({ sent: report.sent, skipped: report.skipped, machine }).toEqual({
+      sent: RATE * (DURATION_MS / 1000),
+      skipped: 0,
+      machine,
+    });
+    expect({ accepted: statusCount(report, 202), byStatus: report.byStatus }).toEqual({
+      accepted: report.sent,
+      byStatus: report.byStatus,
+    });
     expect(check.violations).toEqual([]);
     expect(stack.fatalLogs()).toEqual([]);
     expect(check.chainOk).toBe(true);
