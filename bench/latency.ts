@@ -148,8 +148,8 @@ async function latencyRun(
         await delay(wait);
       }
       const userId = agents[i % agents.length]!;
-      const round = Math.floor(i / agents.length);
-      const presence = (round % 2 === 0 ? targets.first : targets.second).get(userId);
+      const lap = Math.floor(i / agents.length);
+      const presence = (lap % 2 === 0 ? targets.first : targets.second).get(userId);
       const entry: Sent = { index: i, sentAt: performance.now(), sentEpochMs: Date.now() };
       lateness.push(entry.sentAt - due);
       sent.push(entry);

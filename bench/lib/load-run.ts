@@ -111,10 +111,10 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
       options.producerConcurrency,
       async (i) => {
         const userId = agents[i % agents.length]!;
-        const round = Math.floor(i / agents.length);
+        const lap = Math.floor(i / agents.length);
         const result = await p.producer.enqueuePresenceChange({
           userId,
-          presence: (round % 2 === 0 ? targets.first : targets.second).get(userId),
+          presence: (lap % 2 === 0 ? targets.first : targets.second).get(userId),
           source: 'crm',
           reason: 'throughput benchmark',
         });
