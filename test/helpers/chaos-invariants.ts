@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import { TERMINAL_OUTCOMES, type TerminalOutcome } from '../../src/audit/audit-event';
+import { TERMINAL_OUTCOMES } from '../../src/audit/audit-event';
 import { GENESIS_HEAD, type AuditRecord } from '../../src/audit/audit-record';
 import type { AuditStore } from '../../src/audit/audit-store';
 import { createAuditStore, type AuditStoreConfig } from '../../src/audit/create-audit-store';
@@ -357,6 +357,3 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
     violations,
   };
 }
-
-/** Terminal outcome names, for reports. */
-export const TERMINAL_NAMES: readonly TerminalOutcome[] = TERMINAL_OUTCOMES;
