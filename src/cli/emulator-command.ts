@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import type { EmulatorOptions } from '../emulator/emulator-options';
 import { startEmulator } from '../emulator/start-emulator';
 
-const USAGE = `usage: presence-worker emulator [--port 8787] [--agents 200] [--seed 42] [--rate-limit 300]
+const USAGE = `usage: presence-worker emulator [--host 127.0.0.1] [--port 8787] [--public-url URL]
+       [--agents 200] [--seed 42] [--rate-limit 300]
        [--token-ttl 86400] [--client-id ID --client-secret SECRET] [--heartbeat-ms 30000] [--latency-ms 0]
        [--time-zone America/New_York]
 `;
@@ -23,7 +24,9 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions | 'help' {
     args: argv,
     strict: true,
     options: {
+      host: { type: 'string' },
       port: { type: 'string' },
+      'public-url': { type: 'string' },
       agents: { type: 'string' },
       seed: { type: 'string' },
       'rate-limit': { type: 'string' },
@@ -39,8 +42,13 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions | 'help' {
   if (values.help === true) {
     return 'help';
   }
+  if (values.host !== undefined && values.host.trim() === '') {
+    throw new RangeError('--host must not be empty');
+  }
   const options: EmulatorOptions = {
+    host: values.host,
     port: integer('port', values.port, 0) ?? 8787,
+    publicUrl: values['public-url'],
     agents: integer('agents', values.agents, 1),
     seed: integer('seed', values.seed, 0),
     rateLimitPerMinute: integer('rate-limit', values['rate-limit'], 1),
@@ -70,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const emulator = await startEmulator(options);
   process.stdout.write(
     [
-      `Genesys Cloud emulator listening on ${emulator.url}`,
+      `Genesys Cloud emulator listening on http://${options.host ?? '127.0.0.1'}:${emulator.port}`,
       `  login and API base URL: ${emulator.url}  (GENESYS_API_BASE_URL / GENESYS_LOGIN_BASE_URL)`,
       `  client id:     ${emulator.clientId}`,
       `  client secret: ${options.clientSecret === undefined ? emulator.clientSecret : '(as given by --client-secret)'}`,

@@ -6,6 +6,11 @@ export interface EmulatorOptions {
   port?: number;
   /** Listen address; default 127.0.0.1 (loopback only). */
   host?: string;
+  /**
+   * Base URL the emulator names itself by in `connectUri` and `downloadUrl` (and `url`); default
+   * `http://<host>:<port>`. Set it when clients reach the emulator under another name (a container's service name).
+   */
+  publicUrl?: string;
   /** Number of seeded agents; default 200. */
   agents?: number;
   /** Seed of the org (ids, names, initial presences, schedules); default 42. */
@@ -42,6 +47,7 @@ export interface EmulatorOptions {
 export interface ResolvedEmulatorOptions {
   port: number;
   host: string;
+  publicUrl: string | undefined;
   agents: number;
   seed: number;
   clientId: string;
@@ -65,6 +71,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
   const resolved: ResolvedEmulatorOptions = {
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     agents: options.agents ?? 200,
     seed: options.seed ?? 42,
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
@@ -97,6 +104,11 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
   }
   if (resolved.latencyMs < 0 || resolved.wfmAsyncDelayMs < 0) {
     throw new RangeError('emulator options latencyMs and wfmAsyncDelayMs must not be negative');
+  }
+  if (resolved.publicUrl !== undefined && !/^https?:\/\/[^/\s]+$/.test(resolved.publicUrl)) {
+    throw new RangeError(
+      `emulator option publicUrl must be http(s)://host[:port] without a path (got ${resolved.publicUrl})`,
+    );
   }
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: resolved.timeZone });

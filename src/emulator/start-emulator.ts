@@ -179,7 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (address === null || typeof address === 'string') {
     throw new Error('emulator: unexpected listen address');
   }
-  ctx.baseUrl = `http://${resolved.host}:${address.port}`;
+  ctx.baseUrl = resolved.publicUrl ?? `http://${resolved.host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {

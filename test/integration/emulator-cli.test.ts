@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { parseEmulatorArgs, run } from '../../src/cli/emulator-command';
+import { resolveEmulatorOptions } from '../../src/emulator/emulator-options';
+import { startEmulator } from '../../src/emulator/start-emulator';
 import { fetchToken } from '../helpers/emulator';
 
 describe('presence-worker emulator (CLI)', () => {
@@ -39,6 +41,39 @@ describe('presence-worker emulator (CLI)', () => {
     expect(parseEmulatorArgs([])).toEqual({ port: 8787 });
     expect(() => parseEmulatorArgs(['--agents', 'many'])).toThrow('--agents must be an integer');
     expect(() => parseEmulatorArgs(['--bogus'])).toThrow();
+  });
+
+  it('takes the listen address and the public URL (for containers)', () => {
+    expect(parseEmulatorArgs(['--host', '0.0.0.0', '--public-url', 'http://emulator:8787'])).toEqual({
+      host: '0.0.0.0',
+      port: 8787,
+      publicUrl: 'http://emulator:8787',
+    });
+    expect(() => parseEmulatorArgs(['--host', ''])).toThrow('--host must not be empty');
+    expect(() => resolveEmulatorOptions({ publicUrl: 'emulator:8787' })).toThrow('publicUrl');
+    expect(() => resolveEmulatorOptions({ publicUrl: 'http://emulator:8787/api' })).toThrow('publicUrl');
+  });
+
+  it('names itself by the public URL in channel connectUris while listening on its host', async () => {
+    const emulator = await startEmulator({
+      host: '127.0.0.1',
+      port: 0,
+      agents: 1,
+      publicUrl: 'http://emulator.internal:8787/',
+    });
+    try {
+      expect(emulator.url).toBe('http://emulator.internal:8787');
+      const local = `http://127.0.0.1:${emulator.port}`;
+      const token = await fetchToken(local, emulator.clientId, emulator.clientSecret);
+      const res = await fetch(`${local}/api/v2/notifications/channels`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token.body.access_token ?? ''}` },
+      });
+      const channel = (await res.json()) as { id: string; connectUri: string };
+      expect(channel.connectUri).toBe(`ws://emulator.internal:8787/channels/${channel.id}`);
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('prints its URL and default credentials, serves them, and stops on SIGTERM', async () => {
