@@ -125,6 +125,8 @@ export interface LoadOptions {
   request(i: number): { userId: string; body: Record<string, unknown>; headers?: Record<string, string> };
   /** Most requests in flight; beyond it a slot is skipped and counted (default 512). */
   maxInFlight?: number;
+  /** Per-request timeout (default 15 s); a timed-out request counts as `network`. */
+  requestTimeoutMs?: number;
   /** Called with every answer (e.g. to cut a dependency after N accepted). */
   onAnswer?(answer: { i: number; status: number | 'network'; at: number }): void;
   /** Resolves early when aborted (the report covers what was sent). */
@@ -162,10 +164,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const { userId, body, headers } = options.request(i);
     let status: number | 'network';
     try {
-      const answer = await options.api.postPresence<{ requestId?: string; version?: number }>(
-        userId,
-        body,
-        headers,
+      const answer = await options.api.request<{ requestId?: string; version?: number }>(
+        `/v1/agents/${encodeURIComponent(userId)}/presence`,
+        { method: 'POST', body, headers: headers ?? {}, timeoutMs: options.requestTimeoutMs ?? 15_000 },
       );
       status = answer.status;
       report.latencies.push(answer.ms);
