@@ -26,6 +26,11 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
+/**
+ * A connection the caller owns: quit it in afterEach/afterAll. A BullMQ Queue, Worker or QueueEvents given it never
+ * closes it (QueueEvents and a Worker's blocking reads even use a duplicate, leaving this one idle but open), and an
+ * open connection keeps jest from exiting: never write `connection: testRedis()` inline.
+ */
 export function testRedis(): Redis {
   return new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
 }
