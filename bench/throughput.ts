@@ -52,7 +52,7 @@ async function throughput(ctx: BenchContext): Promise<BenchOutcome> {
     const elapsed = (performance.now() - benchStarted) / 1000;
     if (rows.length > 0 && elapsed + lastConfigSeconds * 1.25 > budgetSeconds) {
       ctx.log(
-        `skipping ${workers} process(es): the last configuration took ${Math.round(lastConfigSeconds)} s, over the ${budgetSeconds} s budget`,
+        `skipping ${workers} process(es): after ${Math.round(elapsed)} s, a run estimated at ${Math.round(lastConfigSeconds * 1.25)} s would end past the ${budgetSeconds} s budget`,
       );
       skipped.push(workers);
       continue;
