@@ -102,7 +102,12 @@ describe('worker processes killed mid-batch', () => {
       expect(check.violations).toEqual([]);
       expect(stack.fatalLogs()).toEqual([]);
       expect(check.chainOk).toBe(true);
-      // Nothing is left behind on the queue.
+      // Nothing is left behind on the queue. A job whose request was already decided may still be marked active
+      // on a killed worker until its lock expires and a live worker takes it back: await those jobs' ends.
+      const stillActive = await queue.getJobs(['active']);
+      await Promise.all(
+        stillActive.map((job) => job.waitUntilFinished(events, 60_000).catch(() => undefined)),
+      );
       const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'failed');
       expect(counts).toEqual({ wait: 0, active: 0, delayed: 0, failed: 0 });
     } finally {
