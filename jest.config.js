@@ -24,6 +24,12 @@ function project(name, extra = {}) {
   };
 }
 
+// Integration and e2e tests get Redis/PostgreSQL from testcontainers where Docker works (else the local services).
+const services = {
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+};
+
 module.exports = {
-  projects: [project('unit'), project('integration'), project('e2e'), project('chaos')],
+  projects: [project('unit'), project('integration', services), project('e2e', services), project('chaos')],
 };

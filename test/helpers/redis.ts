@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 
 /**
  * Redis for integration tests: `REDIS_URL` when set (CI and this machine: the local server), else the local
- * default. A testcontainers Redis can be pointed at through REDIS_URL by a global setup where Docker works.
+ * default. Where a Docker engine answers, test/helpers/global-setup.ts starts one with testcontainers and sets REDIS_URL.
  */
 export function testRedisUrl(): string {
   return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
