@@ -1,22 +1,4 @@
-/** The ten system presences, in the analytics spelling (genesys-api.md §3.1). */
-export const SYSTEM_PRESENCES = [
-  'AVAILABLE',
-  'AWAY',
-  'BUSY',
-  'OFFLINE',
-  'IDLE',
-  'ON_QUEUE',
-  'MEAL',
-  'TRAINING',
-  'MEETING',
-  'BREAK',
-] as const;
-
-const BY_FOLDED = new Map<string, string>(SYSTEM_PRESENCES.map((p) => [fold(p), p]));
-
-function fold(value: string): string {
-  return value.toLowerCase().replace(/[\s_-]/g, '');
-}
+import { toSystemPresence } from '../genesys/presence-names';
 
 /**
  * Normalises a system presence across Genesys surfaces (`OnQueue`, `On Queue`, `ON_QUEUE`, `on_queue`) to the
@@ -25,7 +7,7 @@ function fold(value: string): string {
  */
 export function normaliseSystemPresence(value: string): string {
   return (
-    BY_FOLDED.get(fold(value)) ??
+    toSystemPresence(value) ??
     value
       .trim()
       .toUpperCase()
