@@ -9,6 +9,7 @@ export const PIPELINE_ERROR_CODES = {
   forceNotPermitted: 'FORCE_NOT_PERMITTED',
   jobInvalidPayload: 'JOB_INVALID_PAYLOAD',
   agentStateMissing: 'AGENT_STATE_MISSING',
+  jobStalled: 'JOB_STALLED',
 } as const;
 
 export interface ValidationProblem {

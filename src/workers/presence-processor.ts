@@ -227,6 +227,28 @@ export class PresenceProcessor {
     }
   }
 
+  /**
+   * A job BullMQ gives up on without running it: its worker stopped under it (crash, OOM kill, lost lock) more
+   * than `maxStalledCount` times. Its request ends `failed` with `JOB_STALLED`, audited and dead-lettered like any
+   * job that fails for good, so it does not stay pending. Whether an earlier run reached Genesys before its worker
+   * died is not known: the record says so. Idempotent (the finalize records once; the dead letter has the job's id).
+   */
+  async failStalled(job: ProcessorJob, reason: string): Promise<void> {
+    const code = PIPELINE_ERROR_CODES.jobStalled;
+    const parsed = presenceChangeJobSchema.safeParse(job.data);
+    if (!parsed.success || userIdOfRequest(parsed.data.requestId) !== parsed.data.userId) {
+      await this.deadLetter(job, code, reason, undefined);
+      return;
+    }
+    const { userId, version, requestId } = parsed.data;
+    const detail = `${reason}: its worker stopped while running it; an earlier run may or may not have reached Genesys`;
+    this.deps.logger.error(
+      { jobId: job.id, userId, requestId, code },
+      'presence change failed: job stalled too often',
+    );
+    await this.fail(job, { userId, version, requestId, token: '' }, code, detail, {});
+  }
+
   /** validate → decide → call: returns the outcome to record (or that the change is not due yet). */
   private async decideAndApply(c: Claimed, log: Logger): Promise<Outcome | 'not-before'> {
     const desired = c.state.desired;

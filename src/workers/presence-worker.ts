@@ -132,12 +132,13 @@ export class PresenceWorker implements Component {
         lockDuration: Math.max(config.JOB_LOCK_MS, config.AGENT_LEASE_MS),
         stalledInterval: config.JOB_LOCK_MS,
         // A job whose worker dies under it is run again (claim, lease and the once-only finalize make that safe).
-        // BullMQ fails a job that stalls more often than this without calling the processor, which would leave
-        // its request pending: with 1 (BullMQ's default) two crashes in a row were enough.
+        // One that stalls more often than this is failed by BullMQ without calling the processor;
+        // `onDeferredFailure` below records its request as failed (JOB_STALLED) first.
         maxStalledCount: 3,
         autorun: false,
       },
     );
+    worker.onDeferredFailure = (job, reason) => processor.failStalled(job, reason);
     worker.on('error', (err) => this.logger.error({ err }, 'presence worker error'));
     worker.on('failed', (job, err) =>
       this.logger.debug({ jobId: job?.id, err: { message: err.message } }, 'presence-change job failed'),

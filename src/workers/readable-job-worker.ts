@@ -26,6 +26,31 @@ export class ReadableJobWorker<DataType = unknown, ResultType = unknown> extends
   DataType,
   ResultType
 > {
+  /**
+   * Called before BullMQ fails, without running the processor, a job it has marked for failure (in BullMQ 6 a job
+   * that stalled more than `maxStalledCount` times comes back once with `deferredFailure` set). The handler records
+   * what the job's own failure path would have recorded. If it throws, the job is left active and unlocked: it
+   * stalls again and comes back, so the record is not skipped.
+   */
+  onDeferredFailure: ((job: Job<DataType, ResultType, string>, reason: string) => Promise<void>) | undefined;
+
+  override async processJob(
+    job: Job<DataType, ResultType, string>,
+    token: string,
+    fetchNextCallback?: () => boolean,
+  ): Promise<void | Job<DataType, ResultType, string>> {
+    const reason = job.deferredFailure;
+    if (typeof reason === 'string' && reason !== '' && this.onDeferredFailure !== undefined) {
+      try {
+        await this.onDeferredFailure(job, reason);
+      } catch (err) {
+        this.emit('error', err instanceof Error ? err : new Error(String(err)));
+        return undefined;
+      }
+    }
+    return super.processJob(job, token, fetchNextCallback);
+  }
+
   protected override createJob(data: JobJson, jobId: string): Job<DataType, ResultType, string> {
     try {
       return super.createJob(data, jobId);

@@ -235,6 +235,42 @@ describe('presence worker against the emulator', () => {
     expect(h.audit.outcomeOf(requestId)).toBe('applied');
   });
 
+  test('a job BullMQ fails for stalling too often ends its request as failed (JOB_STALLED), audited and dead-lettered', async () => {
+    const [agent, other] = h.agents as [string, string];
+    await h.setSchedule(agent, 'Break');
+    await h.setSchedule(other, 'Break');
+    const { requestId } = await enqueue(agent, 'Break');
+    // What BullMQ's stalled-job check leaves on a job whose workers died under it more than maxStalledCount
+    // times (moveStalledJobsToWait: HSET <job> defa "job stalled more than allowable limit", back to wait).
+    await h.redis.hset(
+      `${h.prefix}:presence-change:${requestId}`,
+      'defa',
+      'job stalled more than allowable limit',
+    );
+    await h.startWorkers(1);
+    const second = await enqueue(other, 'Break');
+    await h.audit.waitForOutcomes([requestId, second.requestId], 10_000);
+
+    expect(h.audit.outcomeOf(requestId)).toBe('failed');
+    expect(h.audit.outcomeOf(second.requestId)).toBe('applied');
+    expect(await h.producer.getRequestStatus(requestId)).toMatchObject({
+      status: 'failed',
+      outcome: {
+        errorCode: 'JOB_STALLED',
+        detail: expect.stringContaining('stalled more than allowable limit'),
+      },
+    });
+    expect(serviceWrites(agent)).toHaveLength(0);
+    await h.stopWorkers();
+    const dead = await h.deadLetters.getJobs(['waiting']);
+    expect(dead.map((j) => j.data)).toEqual([
+      expect.objectContaining({ requestId, userId: agent, code: 'JOB_STALLED', queue: 'presence-change' }),
+    ]);
+    const job = await h.queue.getJob(requestId);
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.failedReason).toBe('job stalled more than allowable limit');
+  });
+
   test('the schedule is fetched through WFM on a cache miss, once per agent, and cached', async () => {
     const [a, b] = h.agents as [string, string];
     // The two misses share one schedule search because the batch closes when both have arrived (size 2), not when
