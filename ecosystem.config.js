@@ -49,6 +49,9 @@ module.exports = {
       args: 'start --role worker',
       exec_mode: 'cluster',
       instances: process.env.PRESENCE_WORKER_INSTANCES || 'max',
+      // Live heap ~50-65 MiB under full load (BENCHMARKS.md, memory): the cap keeps RSS under 200 MB and makes V8
+      // collect instead of growing its heap. The memory benchmark starts its worker with these flags.
+      node_args: '--max-old-space-size=128',
       increment_var: 'METRICS_PORT',
       env: { ...shared.env, METRICS_PORT: '9410' },
     },

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, scrapeMetrics, type MetricSample } from './service-metrics';
-import { ChildNode } from './worker-process';
+import { ChildNode, REPO_ROOT } from './worker-process';
 
 export interface ServiceProcessOptions {
   /** How many processes. */
@@ -19,17 +19,35 @@ export interface ServiceProcessOptions {
   metrics?: boolean;
 }
 
+/**
+ * The Node flags production gives a process of these roles: the `node_args` of the PM2 app in ecosystem.config.js
+ * that runs `start --role <roles>` (the shared ones when no app runs exactly those roles), so a benchmark measures
+ * the process as it is deployed — the heap cap included.
+ */
+export function deployedNodeFlags(roles: string): string[] {
+  // ecosystem.config.js is the PM2 process file (CommonJS, no types).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ecosystem = require(path.join(REPO_ROOT, 'ecosystem.config.js')) as {
+    apps: { args?: string; node_args?: string }[];
+  };
+  const app =
+    ecosystem.apps.find((a) => a.args === `start --role ${roles}`) ??
+    ecosystem.apps.find((a) => a.args === 'start --role worker');
+  return (app?.node_args ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
 /** The folder CPU profiles of a run go to. */
 export function profileDir(runDir: string): string {
   return path.join(runDir, 'profiles');
 }
 
 /**
- * Starts `count` service processes with the production entry point (`node dist/main.js start --role …`), each
+ * Starts `count` service processes with the production entry point and Node flags (`node <deployed flags>
+ * dist/main.js start --role …`), each
  * ready when it sends `ready` (every component started), logs in `<runDir>/<label>-<i>.log`.
  */
 export async function startServiceProcesses(options: ServiceProcessOptions): Promise<ChildNode[]> {
-  const flags: string[] = [...(options.nodeFlags ?? [])];
+  const flags: string[] = [...deployedNodeFlags(options.roles), ...(options.nodeFlags ?? [])];
   if (options.profile === true) {
     await mkdir(profileDir(options.runDir), { recursive: true });
     flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir(options.runDir)}`);
