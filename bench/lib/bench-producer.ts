@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import pino from 'pino';
 import { AUDIT_QUEUE, auditJobRetention } from '../../src/audit/audit-queue';
-import { AuditQueueEmitter } from '../../src/audit/audit-queue-emitter';
+import { AuditQueueEmitter, SERVICE_AUDIT_EMIT_BATCHING } from '../../src/audit/audit-queue-emitter';
 import type { Config } from '../../src/config';
 import { createGenesysClient, type GenesysClient } from '../../src/genesys/genesys-client';
 import { PresenceProducer } from '../../src/jobs/presence-producer';
@@ -42,7 +42,7 @@ export class BenchProducer {
       redis: producerRedis,
       queue: presenceQueue,
       resolver: client,
-      audit: new AuditQueueEmitter(auditQueue, auditJobRetention(config)),
+      audit: new AuditQueueEmitter(auditQueue, auditJobRetention(config), SERVICE_AUDIT_EMIT_BATCHING),
       config,
       logger,
     });

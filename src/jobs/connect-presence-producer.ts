@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AuditEmitter } from '../audit/audit-event';
 import { AUDIT_QUEUE, auditJobRetention } from '../audit/audit-queue';
-import { AuditQueueEmitter } from '../audit/audit-queue-emitter';
+import { AuditQueueEmitter, SERVICE_AUDIT_EMIT_BATCHING } from '../audit/audit-queue-emitter';
 import type { Config } from '../config';
 import { createGenesysClient, type GenesysClient } from '../genesys/genesys-client';
 import { createLogger } from '../logger';
@@ -55,7 +55,9 @@ export async function connectPresenceProducer(
   const client: GenesysClient | undefined =
     options.resolver === undefined ? createGenesysClient({ config, redis, logger }) : undefined;
   const resolver = options.resolver ?? (client as GenesysClient);
-  const audit = options.audit ?? new AuditQueueEmitter(auditQueue as Queue, auditJobRetention(config));
+  const audit =
+    options.audit ??
+    new AuditQueueEmitter(auditQueue as Queue, auditJobRetention(config), SERVICE_AUDIT_EMIT_BATCHING);
   const producer = new PresenceProducer({
     redis,
     queue,

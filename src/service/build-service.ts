@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditEmitter } from '../audit/audit-event';
 import { AUDIT_QUEUE, auditJobRetention } from '../audit/audit-queue';
-import { AuditQueueEmitter } from '../audit/audit-queue-emitter';
+import { AuditQueueEmitter, SERVICE_AUDIT_EMIT_BATCHING } from '../audit/audit-queue-emitter';
 import type { Config } from '../config';
 import { createGenesysClient, type GenesysClient } from '../genesys';
 import { ApiKeyRing } from '../http/api-keys';
@@ -89,7 +89,11 @@ export async function buildService(config: Config, options: BuildServiceOptions)
     });
     components.push(genesys);
 
-    const audit: AuditEmitter = new AuditQueueEmitter(queues.get(AUDIT_QUEUE), auditJobRetention(config));
+    const audit: AuditEmitter = new AuditQueueEmitter(
+      queues.get(AUDIT_QUEUE),
+      auditJobRetention(config),
+      SERVICE_AUDIT_EMIT_BATCHING,
+    );
     const producer = new PresenceProducer({
       redis: redis.producer,
       queue: queues.get(PRESENCE_CHANGE_QUEUE),

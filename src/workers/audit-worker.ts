@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { auditEventSchema, type AuditEvent } from '../audit/audit-event';
+import type { AuditEvent } from '../audit/audit-event';
 import { isAuditError } from '../audit/audit-errors';
-import { AUDIT_QUEUE } from '../audit/audit-queue';
+import { AUDIT_QUEUE, eventsOfAuditJob, type AuditJobEvents } from '../audit/audit-queue';
 import { buildRecords, headOf, type ChainHead } from '../audit/audit-record';
 import type { AuditStore } from '../audit/audit-store';
 import { WriterLease } from '../audit/writer-lease';
@@ -61,11 +61,23 @@ const FETCH_WAVE = 64;
 interface HeldJob {
   readonly job: Job;
   readonly token: string;
+  /** The job's events (a batch job carries several; a single-event job, from before batches, one). */
+  readonly content: AuditJobEvents;
+}
+
+function hold(job: Job, token: string): HeldJob {
+  return { job, token, content: eventsOfAuditJob(job.data) };
+}
+
+/** Events a held job adds to a batch (an unreadable job counts one: it is failed, not written). */
+function eventCount(held: HeldJob): number {
+  return held.content.ok ? held.content.events.length : 1;
 }
 
 /**
  * The audit chain's writer. Every instance runs the BullMQ stalled-job check; one instance at a time holds the
- * Redis writer lease (with a fencing token) and only that one takes jobs: up to `batchSize` waiting jobs, chained
+ * Redis writer lease (with a fencing token) and only that one takes jobs: batch jobs (`{ events }`) and
+ * single-event jobs alike, waiting jobs until they carry about `batchSize` events, chained
  * onto the stored head, appended in one store transaction / fsync, acknowledged only then. A store failure keeps
  * the batch (locks extended) and tries again with backoff, re-reading the head first; nothing is dropped, and an
  * event already stored (a redelivery after a crash) is acknowledged without being written again.
@@ -194,9 +206,11 @@ export class AuditWorker implements Component {
     if (first === undefined) {
       return [];
     }
-    const held: HeldJob[] = [{ job: first, token: tokenOf(0) }];
-    while (held.length < this.opts.batchSize && !this.stopping) {
-      const wave = Math.min(FETCH_WAVE, this.opts.batchSize - held.length);
+    const held: HeldJob[] = [hold(first, tokenOf(0))];
+    let events = eventCount(held[0] as HeldJob);
+    while (events < this.opts.batchSize && !this.stopping) {
+      // A wave never takes more jobs than events still wanted (a job carries at least one event).
+      const wave = Math.min(FETCH_WAVE, this.opts.batchSize - events);
       const base = held.length;
       const jobs = await Promise.all(
         Array.from({ length: wave }, (_, i) => worker.getNextJob(tokenOf(base + i), { block: false })),
@@ -206,7 +220,9 @@ export class AuditWorker implements Component {
         if (job === undefined) {
           exhausted = true;
         } else {
-          held.push({ job, token: tokenOf(base + i) });
+          const h = hold(job, tokenOf(base + i));
+          held.push(h);
+          events += eventCount(h);
         }
       });
       if (exhausted) {
@@ -219,13 +235,12 @@ export class AuditWorker implements Component {
   /** Writes the batch (retrying while the store refuses), then acknowledges every job in it. */
   private async commit(batch: HeldJob[]): Promise<void> {
     const started = Date.now();
-    const valid: { held: HeldJob; event: AuditEvent }[] = [];
+    const valid: { held: HeldJob; events: AuditEvent[] }[] = [];
     for (const held of batch) {
-      const parsed = auditEventSchema.safeParse(held.job.data);
-      if (parsed.success) {
-        valid.push({ held, event: parsed.data });
+      if (held.content.ok) {
+        valid.push({ held, events: held.content.events });
       } else {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
+        const problems = held.content.problems;
         this.log.error({ jobId: held.job.id, problems }, 'audit job holds no valid event; failing it');
         await held.job
           .moveToFailed(
@@ -242,7 +257,7 @@ export class AuditWorker implements Component {
     const lockTimer = setInterval(() => void this.extendLocks(jobs), this.opts.lockDurationMs / 3);
     let outcome: { written: number; duplicates: number } | undefined;
     try {
-      outcome = await this.appendWithRetry(valid.map((v) => v.event));
+      outcome = await this.appendWithRetry(valid.flatMap((v) => v.events));
     } finally {
       clearInterval(lockTimer);
     }

@@ -22,6 +22,7 @@ import {
 } from './audit-test-kit';
 
 const TOTAL = 300;
+const EVENTS_PER_JOB = 3;
 
 interface CrashReport {
   crashed: 'torn' | 'after-append';
@@ -72,7 +73,11 @@ describe('audit worker killed mid-batch', () => {
     childEnv: Record<string, string>,
     newStore: () => AuditStore,
   ): Promise<void> {
-    await new AuditQueueEmitter(queue).emit(auditEvents('crash', 0, TOTAL));
+    // Several events per job, several jobs per batch of 50: a crash leaves both batch and job boundaries behind.
+    const emitter = new AuditQueueEmitter(queue);
+    for (let i = 0; i < TOTAL; i += EVENTS_PER_JOB) {
+      await emitter.emit(auditEvents('crash', i, EVENTS_PER_JOB));
+    }
     const { child, crashed } = startChild({
       ...childEnv,
       CRASH_MODE: mode,
@@ -127,7 +132,7 @@ describe('audit worker killed mid-batch', () => {
         waiting: 0,
         active: 0,
         failed: 0,
-        completed: TOTAL,
+        completed: TOTAL / EVENTS_PER_JOB,
       });
     } finally {
       await reader.close();

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AuditQueueEmitter } from '../../src/audit/audit-queue-emitter';
+import { AUDIT_JOB_NAME, auditJobId } from '../../src/audit/audit-queue';
 import { buildRecords, GENESIS_HEAD } from '../../src/audit/audit-record';
 import { JsonlAuditStore } from '../../src/audit/jsonl-audit-store';
 import { verifyChain } from '../../src/audit/verify-chain';
@@ -121,6 +122,62 @@ describe('audit worker (JSONL store, real Redis)', () => {
     expect(records).toHaveLength(300);
     expect(new Set(records.map((r) => r.record.eventId)).size).toBe(300);
     expect(await verifyChain(reader.read(), { start: GENESIS_HEAD })).toMatchObject({ ok: true, count: 300 });
+  });
+
+  it('writes batch jobs and old single-event jobs (queued before an upgrade) in queue order, each event once', async () => {
+    const tag = 'mixed';
+    const single = async (i: number): Promise<void> => {
+      const [event] = auditEvents(tag, i, 1);
+      if (event !== undefined) {
+        await queue.add(AUDIT_JOB_NAME, event, { jobId: auditJobId(event.eventId) });
+      }
+    };
+    const emitter = new AuditQueueEmitter(queue);
+    // All queued before the worker starts, so the queue order is the order written.
+    for (let i = 0; i < 5; i += 1) {
+      await single(i);
+    }
+    await emitter.emit(auditEvents(tag, 5, 10)); // one batch job: events 5..14
+    await single(15);
+    await emitter.emit(auditEvents(tag, 10, 10)); // another batch: 10..15 again, then 16..19
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 8 });
+
+    const observer = new CountingObserver();
+    await newWorker(observer, 8).start();
+    await observer.until(() => observer.written + observer.duplicates >= 26);
+
+    const reader = new JsonlAuditStore({ dir: tmp.dir, logger: silentLogger, readOnly: true });
+    await reader.open();
+    const records = await allRecords(reader);
+    expect(records.map((r) => r.record.eventId)).toEqual(auditEvents(tag, 0, 20).map((e) => e.eventId));
+    expect(records.map((r) => r.record.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(observer).toMatchObject({ written: 20, duplicates: 6 });
+    expect(await verifyChain(reader.read(), { start: GENESIS_HEAD })).toMatchObject({ ok: true, count: 20 });
+    expect(await queue.getJobCounts('waiting', 'active', 'failed')).toEqual({
+      waiting: 0,
+      active: 0,
+      failed: 0,
+    });
+  });
+
+  it('fails a batch job holding an invalid event without writing any of its events, and writes the rest', async () => {
+    const observer = new CountingObserver();
+    await newWorker(observer).start();
+    const [good, other] = auditEvents('half', 0, 2);
+    await queue.add(
+      'audit-batch',
+      { events: [good, { ...other, type: 'nonsense' }] },
+      { jobId: 'bad-batch' },
+    );
+    await new AuditQueueEmitter(queue).emit(auditEvents('fine', 0, 3));
+    await observer.until(() => observer.written >= 3);
+    expect(await queue.getJobCounts('failed')).toEqual({ failed: 1 });
+    expect((await queue.getJob('bad-batch'))?.failedReason).toMatch(/invalid audit event: events\.1\.type/);
+    const reader = new JsonlAuditStore({ dir: tmp.dir, logger: silentLogger, readOnly: true });
+    await reader.open();
+    expect((await allRecords(reader)).map((r) => r.record.eventId)).toEqual(
+      auditEvents('fine', 0, 3).map((e) => e.eventId),
+    );
   });
 
   it('fails a job whose data is not an audit event instead of writing it, and writes the rest', async () => {
