@@ -88,7 +88,8 @@ return {'accepted', rid, tostring(version), superseded, supersededVersion}
 /**
  * KEYS: state, request record, lease, stream-observed hash
  * ARGV: requestId, job version, lease token, lease ms, now ms, request ttl ms
- * → {'missing'} | {'terminal', status} | {'busy', pttl} | {'superseded', byRequestId} | {'ahead', desiredVersion}
+ * → {'missing'} | {'terminal', status, HGETALL record or {} when its outcome event is known to be queued
+ *   (`outcomeAudited`)} | {'busy', pttl} | {'superseded', byRequestId} | {'ahead', desiredVersion}
  *   | {'claimed', HGETALL state, HGETALL stream-observed}
  */
 export const CLAIM_SCRIPT = new RedisScript(`
@@ -100,7 +101,10 @@ if not status then
   return {'missing'}
 end
 if status ~= 'pending' then
-  return {'terminal', status}
+  if redis.call('HGET', req, 'outcomeAudited') == '1' then
+    return {'terminal', status, {}}
+  end
+  return {'terminal', status, redis.call('HGETALL', req)}
 end
 local held = redis.call('GET', lease)
 local heldToken, heldRid = '', ''
@@ -186,6 +190,20 @@ if redis.call('HGET', state, 'openRequestId') == rid then
 end
 release()
 return {'ok', outcome, redis.call('HGETALL', req)}
+`);
+
+/**
+ * KEYS: request record. Notes that the request's terminal audit event was queued (`outcomeAudited`), so a job
+ * that finds the request decided need not emit it again. Only on an existing, decided record (never recreates an
+ * expired one) → 1 | 0.
+ */
+export const MARK_AUDITED_SCRIPT = new RedisScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status and status ~= 'pending' then
+  redis.call('HSET', KEYS[1], 'outcomeAudited', '1')
+  return 1
+end
+return 0
 `);
 
 /** KEYS: lease. ARGV: token. Deletes the lease if this token holds it → 1 | 0. */

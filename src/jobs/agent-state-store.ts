@@ -4,6 +4,7 @@ import {
   CLAIM_SCRIPT,
   ENQUEUE_SCRIPT,
   FINALIZE_SCRIPT,
+  MARK_AUDITED_SCRIPT,
   OBSERVE_SCRIPT,
   RELEASE_SCRIPT,
   RENEW_SCRIPT,
@@ -63,7 +64,11 @@ export type EnqueueCasResult =
 
 export type ClaimResult =
   | { kind: 'missing' }
-  | { kind: 'terminal'; status: string }
+  /**
+   * Decided already. `record` is the request record when its outcome event may not have been queued yet (emit it
+   * again); undefined when the event is known to be queued (`markOutcomeAudited`).
+   */
+  | { kind: 'terminal'; status: string; record?: Record<string, string> | undefined }
   | { kind: 'busy'; ttlMs: number }
   | { kind: 'superseded'; by: string }
   | { kind: 'ahead'; desiredVersion: number }
@@ -189,8 +194,14 @@ export class AgentStateStore {
     switch (reply[0]) {
       case 'missing':
         return { kind: 'missing' };
-      case 'terminal':
-        return { kind: 'terminal', status: String(reply[1]) };
+      case 'terminal': {
+        const record = hashToRecord(reply[2]);
+        return {
+          kind: 'terminal',
+          status: String(reply[1]),
+          record: Object.keys(record).length === 0 ? undefined : record,
+        };
+      }
       case 'busy':
         return { kind: 'busy', ttlMs: Math.max(0, Number(reply[1])) };
       case 'superseded':
@@ -237,6 +248,20 @@ export class AgentStateStore {
       default:
         return { kind: 'missing' };
     }
+  }
+
+  /**
+   * Notes that a decided request's terminal audit event is queued, so its job, when it runs, does not emit it
+   * again. Call only after the emit succeeded. False when the record is gone or not decided.
+   */
+  async markOutcomeAudited(requestId: string): Promise<boolean> {
+    const userId = userIdOfRequest(requestId);
+    if (userId === undefined) {
+      return false;
+    }
+    return (
+      (await MARK_AUDITED_SCRIPT.run(this.redis, [requestKey(this.prefix, userId, requestId)], [])) === 1
+    );
   }
 
   async release(userId: string, leaseToken: string): Promise<boolean> {

@@ -25,7 +25,8 @@ export interface EnqueuePublisherDeps {
 
 /**
  * The step after an accepted compare-and-set: audit events (`requested`, and `superseded` for the request it
- * replaced), the job, and removal from the outbox.
+ * replaced), then the job, the replaced request marked `outcomeAudited` (its job then completes without emitting
+ * the event again), and removal from the outbox.
  *
  * "Nothing lost" between the CAS and `queue.add`: the producer writes the request id to an outbox sorted set
  * before the CAS and this removes it after the job is added. If the producer dies (or loses Redis) in between, the
@@ -49,11 +50,13 @@ export class EnqueuePublisher {
     now: number,
   ): Promise<void> {
     const events: AuditEvent[] = [requestedEvent(requestId, record)];
+    let supersededEmitted = false;
     if (supersededRequestId !== undefined) {
       const old = await this.store.getRequestRecord(supersededRequestId);
       const event = old === undefined ? undefined : outcomeEvent(supersededRequestId, old);
       if (event !== undefined) {
         events.push(event);
+        supersededEmitted = true;
         this.deps.observer?.onOutcome?.('superseded', old?.source ?? 'unknown');
       }
     }
@@ -64,13 +67,18 @@ export class EnqueuePublisher {
     };
     const notBeforeMs = record.notBefore === undefined ? undefined : Number(record.notBefore);
     const delay = notBeforeMs === undefined ? 0 : Math.max(0, notBeforeMs - now);
+    // The events are queued before the job exists, so the worker's outcome event always follows `requested`.
+    await this.deps.audit.emit(events);
     await Promise.all([
-      this.deps.audit.emit(events),
       this.deps.queue.add(
         PRESENCE_CHANGE_JOB_NAME,
         job,
         presenceChangeJobOptions(this.deps.config, requestId, delay),
       ),
+      // The replaced request's job will find it decided and its event out: it need not emit it again.
+      supersededEmitted && supersededRequestId !== undefined
+        ? this.store.markOutcomeAudited(supersededRequestId)
+        : undefined,
     ]);
     await this.deps.redis.zrem(enqueueOutboxKey(this.deps.config.QUEUE_PREFIX), requestId);
   }
@@ -102,6 +110,9 @@ export class EnqueuePublisher {
           events.push(outcome);
         }
         await this.deps.audit.emit(events);
+        if (outcome !== undefined) {
+          await this.store.markOutcomeAudited(requestId);
+        }
         await this.deps.redis.zrem(outbox, requestId);
       }
       this.deps.logger.warn({ requestId, userId }, 'presence-change recovered from the enqueue outbox');

@@ -169,8 +169,11 @@ export class PresenceProcessor {
         log.warn('request record not found (expired or never accepted); nothing to do');
         return { requestId, result: 'missing' };
       case 'terminal':
-        // Decided by an earlier run that may have died before its audit event went out: emit it again.
-        await this.emitOutcome(requestId);
+        // Decided by an earlier run (or superseded at enqueue) that may have died before its audit event went out:
+        // emit it again, unless the event is known to be queued (the claim then returns no record).
+        if (claim.record !== undefined) {
+          await this.emitFromRecord(requestId, claim.record, false);
+        }
         return { requestId, result: 'already-decided' };
       case 'superseded':
         await this.emitOutcome(requestId, true);

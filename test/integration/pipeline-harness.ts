@@ -34,13 +34,23 @@ export class MemoryAudit implements AuditEmitter {
   readonly byEventId = new Map<string, AuditEvent>();
   /** requestId → terminal event types seen (more than one would break "exactly one outcome"). */
   readonly terminal = new Map<string, Set<string>>();
+  /** eventId → how many times it was emitted (the store would keep one; a count above 1 is wasted work). */
+  readonly emitCounts = new Map<string, number>();
   private waiters: Array<{ ids: Set<string>; resolve: () => void }> = [];
   emitted = 0;
+  /** Refuse the next emit call with this error (an audit queue that could not be reached). */
+  failNextEmit: Error | undefined;
 
   emit(events: readonly AuditEvent[]): Promise<void> {
+    if (this.failNextEmit !== undefined) {
+      const err = this.failNextEmit;
+      this.failNextEmit = undefined;
+      return Promise.reject(err);
+    }
     for (const e of events) {
       auditEventSchema.parse(e);
       this.emitted += 1;
+      this.emitCounts.set(e.eventId, (this.emitCounts.get(e.eventId) ?? 0) + 1);
       if (this.byEventId.has(e.eventId)) {
         continue;
       }

@@ -1,5 +1,7 @@
 import { PRESENCE_CHANGE_JOB_NAME, presenceChangeJobOptions } from '../../src/jobs/presence-change-job';
 import { DEFAULT_PRESENCE_POLICY } from '../../src/policy/presence-policy';
+import { requestKey } from '../../src/jobs/keys';
+import type { PresencePipelineObserver } from '../../src/workers/presence-observer';
 import { PipelineHarness } from './pipeline-harness';
 
 /**
@@ -124,6 +126,79 @@ describe('presence worker against the emulator', () => {
     expect(h.audit.outcomeOf(first.requestId)).toBe('superseded');
     expect(h.audit.outcomeOf(second.requestId)).toBe('applied');
     expect(serviceWrites(agent).map((e) => e.systemPresence)).toEqual(['BUSY']);
+  });
+
+  /** Resolves when the worker has finished `count` jobs (any result), counted from now. */
+  function jobsFinished(count: number): { observer: PresencePipelineObserver; done: Promise<string[]> } {
+    const results: string[] = [];
+    let resolve: (r: string[]) => void = () => undefined;
+    const done = new Promise<string[]>((r) => (resolve = r));
+    return {
+      observer: {
+        onJobDuration: (_ms, result) => {
+          results.push(result);
+          if (results.length === count) {
+            resolve(results);
+          }
+        },
+      },
+      done,
+    };
+  }
+
+  test("a superseded request's audit event is emitted once, by the producer: its job completes without re-emitting it", async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'OffQueueWork');
+    const first = await enqueue(agent, 'Available');
+    const second = await enqueue(agent, 'Busy');
+    const jobs = jobsFinished(2);
+    await h.startWorkers(1, { observer: jobs.observer });
+    expect((await jobs.done).sort()).toEqual(['already-decided', 'applied']);
+    expect(h.audit.outcomeOf(first.requestId)).toBe('superseded');
+    expect(h.audit.emitCounts.get(`${first.requestId}:superseded`)).toBe(1);
+    expect(h.audit.emitCounts.get(`${second.requestId}:applied`)).toBe(1);
+    expect(await h.redis.hget(requestKey(h.prefix, agent, first.requestId), 'outcomeAudited')).toBe('1');
+  });
+
+  test("when the producer could not queue the superseded event, the replaced request's job emits it", async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'OffQueueWork');
+    const first = await enqueue(agent, 'Available');
+    h.audit.failNextEmit = new Error('audit queue unreachable');
+    const second = await enqueue(agent, 'Busy'); // accepted; its events and job are left to the outbox recovery
+    expect(await h.redis.hget(requestKey(h.prefix, agent, first.requestId), 'outcomeAudited')).toBeNull();
+    await h.startWorkers(1);
+    await h.audit.waitForOutcomes([first.requestId, second.requestId], 15_000);
+    expect(h.audit.outcomeOf(first.requestId)).toBe('superseded');
+    expect(h.audit.outcomeOf(second.requestId)).toBe('applied');
+    expect(h.audit.emitCounts.get(`${first.requestId}:superseded`)).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a worker that died after recording an outcome but before emitting it: the redelivered job emits it', async () => {
+    const [agent] = h.agents as [string];
+    await h.setSchedule(agent, 'Break');
+    const { requestId, version } = await enqueue(agent, 'On Queue');
+    // What the dead run left: the outcome recorded by the finalize script, no audit event, the job still queued.
+    const recorded = await h.producer.store.finalize({
+      userId: agent,
+      requestId,
+      version,
+      outcome: 'blocked',
+      nowMs: Date.now(),
+      requestTtlMs: 60_000,
+      record: { decision: 'blocked by the schedule policy', rule: 'category.Break' },
+    });
+    expect(recorded.kind).toBe('ok');
+    expect(h.audit.outcomeOf(requestId)).toBeUndefined();
+    const jobs = jobsFinished(1);
+    await h.startWorkers(1, { observer: jobs.observer });
+    expect(await jobs.done).toEqual(['already-decided']);
+    expect(h.audit.outcomeOf(requestId)).toBe('blocked');
+    expect(h.audit.emitCounts.get(`${requestId}:blocked`)).toBe(1);
+    expect(h.audit.eventsOf(requestId).find((e) => e.type === 'blocked')).toMatchObject({
+      decision: 'blocked by the schedule policy',
+      policyRule: 'category.Break',
+    });
   });
 
   test('thirty changes ready together cost one bulk PUT and one bulk GET, not thirty PATCHes', async () => {
