@@ -16,7 +16,7 @@ import { RedisScript } from './redis-script';
  * KEYS: state, new request record, lease, [idempotency key]
  * ARGV: agent key base, requestId, expectedVersion ('' = none), now ms, request ttl ms, idempotency ttl ms,
  *       body hash, N, N desired-state field/value pairs, then request-record field/value pairs
- * → {'accepted', requestId, version, supersededRequestId, supersededVersion}
+ * → {'accepted', requestId, version, supersededRequestId, supersededVersion, HGETALL superseded record or {}}
  *   | {'duplicate', requestId, version, status} | {'mismatch', requestId} | {'conflict', currentVersion}
  */
 export const ENQUEUE_SCRIPT = new RedisScript(`
@@ -42,7 +42,7 @@ if expected ~= '' and tonumber(expected) ~= current then
 end
 local version = current + 1
 
-local superseded, supersededVersion = '', ''
+local superseded, supersededVersion, supersededRecord = '', '', {}
 local open = redis.call('HGET', state, 'openRequestId')
 if open and open ~= '' then
   local inflight = ''
@@ -58,6 +58,7 @@ if open and open ~= '' then
       redis.call('PEXPIRE', oldKey, reqTtl)
       superseded = open
       supersededVersion = redis.call('HGET', oldKey, 'version') or ''
+      supersededRecord = redis.call('HGETALL', oldKey)
     end
   end
 end
@@ -82,7 +83,7 @@ redis.call('PEXPIRE', req, reqTtl)
 if idem then
   redis.call('SET', idem, rid .. '|' .. version .. '|' .. bodyHash, 'PX', idemTtl)
 end
-return {'accepted', rid, tostring(version), superseded, supersededVersion}
+return {'accepted', rid, tostring(version), superseded, supersededVersion, supersededRecord}
 `);
 
 /**

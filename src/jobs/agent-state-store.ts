@@ -56,7 +56,8 @@ export type EnqueueCasResult =
       kind: 'accepted';
       requestId: string;
       version: number;
-      superseded?: { requestId: string; version: number };
+      /** The earlier request this one superseded, with its record as the script left it (status `superseded`). */
+      superseded?: { requestId: string; version: number; record: Record<string, string> };
     }
   | { kind: 'duplicate'; requestId: string; version: number; status: string }
   | { kind: 'mismatch'; requestId: string }
@@ -143,17 +144,23 @@ export class AgentStateStore {
       desired.length / 2,
       ...desired,
       ...pairs(input.record),
-    ])) as string[];
+    ])) as unknown[];
     switch (reply[0]) {
       case 'accepted': {
-        const supersededId = reply[3] ?? '';
+        const supersededId = String(reply[3] ?? '');
         return {
           kind: 'accepted',
           requestId: String(reply[1]),
           version: Number(reply[2]),
           ...(supersededId === ''
             ? {}
-            : { superseded: { requestId: supersededId, version: Number(reply[4]) } }),
+            : {
+                superseded: {
+                  requestId: supersededId,
+                  version: Number(reply[4]),
+                  record: hashToRecord(reply[5]),
+                },
+              }),
         };
       }
       case 'duplicate':

@@ -48,11 +48,13 @@ export class EnqueuePublisher {
     record: Record<string, string>,
     supersededRequestId: string | undefined,
     now: number,
+    /** The superseded request's record when the caller has it (the enqueue script returns it); else it is read. */
+    supersededRecord?: Record<string, string>,
   ): Promise<void> {
     const events: AuditEvent[] = [requestedEvent(requestId, record)];
     let supersededEmitted = false;
     if (supersededRequestId !== undefined) {
-      const old = await this.store.getRequestRecord(supersededRequestId);
+      const old = supersededRecord ?? (await this.store.getRequestRecord(supersededRequestId));
       const event = old === undefined ? undefined : outcomeEvent(supersededRequestId, old);
       if (event !== undefined) {
         events.push(event);

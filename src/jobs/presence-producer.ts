@@ -288,7 +288,13 @@ export class PresenceProducer {
       status: 'pending',
     };
     try {
-      await this.publisher.publish(requestId, accepted, result.superseded?.requestId, now);
+      await this.publisher.publish(
+        requestId,
+        accepted,
+        result.superseded?.requestId,
+        now,
+        result.superseded?.record,
+      );
     } catch (err) {
       // The request is accepted and recorded; the outbox entry makes a worker finish the job.
       this.deps.logger.warn(

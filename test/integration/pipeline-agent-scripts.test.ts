@@ -110,6 +110,11 @@ describe('agent state scripts on real Redis', () => {
     if (pure.kind === 'accept' && result.kind === 'accepted') {
       expect(result.version).toBe(pure.version);
       expect(result.superseded?.requestId).toBe(pure.supersedes);
+      if (result.superseded !== undefined) {
+        // The replaced request's record comes back as the script left it (the producer audits it from this).
+        expect(result.superseded.record).toEqual(await store.getRequestRecord(result.superseded.requestId));
+        expect(result.superseded.record).toMatchObject({ status: 'superseded' });
+      }
     }
     if (pure.kind === 'conflict' && result.kind === 'conflict') {
       expect(result.currentVersion).toBe(pure.currentVersion);
