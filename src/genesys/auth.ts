@@ -10,7 +10,8 @@ import {
   GenesysResponseInvalidError,
   GenesysTimeoutError,
 } from './errors';
-import { genesysKey, LuaScript } from './lua-script';
+import { RedisScript } from '../redis-script';
+import { genesysKey } from './redis-keys';
 import { type GenesysObserver, notify } from './observer';
 import { tokenResponseSchema } from './schemas';
 import { TokenCipher, tokenFingerprint } from './token-cipher';
@@ -58,7 +59,7 @@ interface CachedToken {
 const REFRESH_RETRY_MS = 5_000;
 
 /** Writes the token hash atomically: fingerprint (for compare-and-delete) and the sealed token. */
-const STORE_SCRIPT = new LuaScript(`
+const STORE_SCRIPT = new RedisScript(`
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'sealed', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
@@ -66,13 +67,13 @@ return 1
 `);
 
 /** Deletes the shared token only if it is still the one that was refused. */
-const DROP_IF_SCRIPT = new LuaScript(`
+const DROP_IF_SCRIPT = new RedisScript(`
 if redis.call('HGET', KEYS[1], 'fp') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
 
 /** Releases the refresh lock only if we still own it. */
-const UNLOCK_SCRIPT = new LuaScript(`
+const UNLOCK_SCRIPT = new RedisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection } from '../redis';
 import { GenesysBudgetExhaustedError } from './errors';
-import { genesysKey, LuaScript } from './lua-script';
+import { RedisScript } from '../redis-script';
+import { genesysKey } from './redis-keys';
 
 /** Answer of the shared budget: go now, or wait this long first. */
 export type BudgetDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
@@ -24,7 +25,7 @@ export interface RateBudgetOptions {
  * answers 429. ARGV: n, limit, windowMs, consume (1|0), member id, now (or '' for the server clock).
  * Returns {1, remaining} or {0, waitMs}; {-1, 0} when n can never fit.
  */
-const BUDGET_SCRIPT = new LuaScript(`
+const BUDGET_SCRIPT = new RedisScript(`
 local log, pauseKey = KEYS[1], KEYS[2]
 local n, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local consume, member = ARGV[4] == '1', ARGV[5]
@@ -56,7 +57,7 @@ return {0, wait}
 /*
  * Extends the pause to `now + ms` (never shortens it). ARGV: ms, now (or '').
  */
-const PAUSE_SCRIPT = new LuaScript(`
+const PAUSE_SCRIPT = new RedisScript(`
 local now = tonumber(ARGV[2])
 if not now then
   local t = redis.call('TIME')

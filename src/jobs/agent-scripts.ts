@@ -1,4 +1,4 @@
-import { RedisScript } from './redis-script';
+import { RedisScript } from '../redis-script';
 
 /**
  * The Lua scripts that own an agent's state. Each touches only keys of one agent (hash tag `{agent:<id>}`), so

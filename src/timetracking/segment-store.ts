@@ -1,5 +1,5 @@
 import type { RedisConnection } from '../redis';
-import { RedisScript } from './redis-script';
+import { RedisScript } from '../redis-script';
 import { makeSegment, type Segment } from './segment';
 import { segmentIndexKey, segmentPointsKey, trackedAgentsKey } from './timetracking-keys';
 import { SEGMENT_KINDS, stateOf, type SegmentKind, type SegmentState, type Transition } from './transition';
@@ -9,9 +9,7 @@ import { SEGMENT_KINDS, stateOf, type SegmentKind, type SegmentState, type Trans
  * KEYS: points hash, index zset. ARGV: start ms, stored value, retention cut-off ms.
  * Returns {status, existing value, previous start, previous value, next start}.
  */
-const RECORD = new RedisScript(
-  'tt-record',
-  `
+const RECORD = new RedisScript(`
 local start = ARGV[1]
 local existing = redis.call('HGET', KEYS[1], start)
 local status = 'recorded'
@@ -34,17 +32,14 @@ local nxt = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. start, '+inf', 'LIMIT', 
 local prevValue = ''
 if prev[1] then prevValue = redis.call('HGET', KEYS[1], prev[1]) or '' end
 return {status, existing or '', prev[1] or '', prevValue, nxt[1] or ''}
-`,
-);
+`);
 
 /**
  * Segment starts overlapping [from, to): the start at or before `from`, those inside, then the first start at or
  * after `to` (the end of the last one). KEYS: points hash, index zset. ARGV: from ms, to ms.
  * Returns a flat list start1, value1, start2, value2, …, followed by the next start ('' when open).
  */
-const RANGE = new RedisScript(
-  'tt-range',
-  `
+const RANGE = new RedisScript(`
 local before = redis.call('ZREVRANGEBYSCORE', KEYS[2], ARGV[1], '-inf', 'LIMIT', 0, 1)
 local inside = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '(' .. ARGV[2])
 local after = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[2], '+inf', 'LIMIT', 0, 1)
@@ -58,8 +53,7 @@ for _, s in ipairs(starts) do
 end
 table.insert(out, after[1] or '')
 return out
-`,
-);
+`);
 
 export type RecordStatus = 'recorded' | 'duplicate' | 'conflict' | 'expired';
 

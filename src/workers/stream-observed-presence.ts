@@ -1,6 +1,6 @@
 import { observedKey } from '../jobs/keys';
 import type { RedisConnection } from '../redis';
-import { RedisScript } from '../timetracking/redis-script';
+import { RedisScript } from '../redis-script';
 import type { Transition } from '../timetracking/transition';
 
 /**
@@ -8,9 +8,7 @@ import type { Transition } from '../timetracking/transition';
  * (a fencing token lower than the largest seen for this agent) and observations older than the one stored.
  * KEYS: observed hash. ARGV: kind, start (ISO, normalised), fencing token, observedAt (ISO), state fields…
  */
-const WRITE_OBSERVED = new RedisScript(
-  'observed-write',
-  `
+const WRITE_OBSERVED = new RedisScript(`
 local fence = tonumber(redis.call('HGET', KEYS[1], 'fencingToken') or '0')
 if tonumber(ARGV[3]) < fence then return 'fenced' end
 local dateField = 'modifiedDate'
@@ -24,8 +22,7 @@ else
   redis.call('HSET', KEYS[1], 'routingStatus', ARGV[5])
 end
 return 'written'
-`,
-);
+`);
 
 export type ObservedWrite = 'written' | 'stale' | 'fenced';
 

@@ -10,7 +10,7 @@ import type { ChannelTiming, SocketFactory } from '../genesys/notifications-chan
 import { LeaderElector, LeaderLease } from '../leader-lease';
 import type { Component } from '../lifecycle';
 import type { RedisConnection } from '../redis';
-import { RedisScript } from '../timetracking/redis-script';
+import { RedisScript } from '../redis-script';
 import { streamWatermarkKey } from '../timetracking/timetracking-keys';
 import type { BackfillJobConfig } from './analytics-backfill-queue';
 import type { PresenceEventsJobConfig } from './presence-events-queue';
@@ -19,14 +19,11 @@ import { ObservedPresenceWriter } from './stream-observed-presence';
 import type { StreamWfmEvents } from './stream-wfm-events';
 
 /** Raises the watermark, never lowers it. KEYS: watermark. ARGV: instant ms. */
-const RAISE_WATERMARK = new RedisScript(
-  'stream-watermark',
-  `
+const RAISE_WATERMARK = new RedisScript(`
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
 return 0
-`,
-);
+`);
 
 export type StreamRoleConfig = PresenceEventsJobConfig &
   BackfillJobConfig &

@@ -1,7 +1,7 @@
 import { validateUserDetailsQuery } from '../../src/genesys/analytics';
 import { combineResults, type GenesysResult } from '../../src/genesys/genesys-result';
 import { fillRoute } from '../../src/genesys/http';
-import { genesysKey } from '../../src/genesys/lua-script';
+import { genesysKey } from '../../src/genesys/redis-keys';
 import { chunks } from '../../src/genesys/presence';
 import { regionEnvironment, resolveGenesysHosts } from '../../src/genesys/regions';
 import { TokenCipher, tokenFingerprint } from '../../src/genesys/token-cipher';
