@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
+import { loadCliConfig } from './load-cli-config';
 import { connectPresenceProducer } from '../jobs/connect-presence-producer';
 import { createLogger } from '../logger';
 
@@ -61,15 +61,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
+  const config = loadCliConfig();
+  if (config === undefined) {
+    return 2;
   }
   // stdout carries the answer; logs go to stderr.
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'presence-worker-enqueue' }, process.stderr);

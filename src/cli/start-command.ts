@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
+import { loadCliConfig } from './load-cli-config';
 import { createLogger } from '../logger';
 import { buildService } from '../service/build-service';
 import { untilShutdown } from '../service/graceful-shutdown';
@@ -32,15 +32,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
+  const config = loadCliConfig();
+  if (config === undefined) {
+    return 2;
   }
 
   const logger = createLogger({ level: config.LOG_LEVEL });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { loadCliConfig } from './load-cli-config';
 import { createGenesysClient } from '../genesys';
 import { createLogger } from '../logger';
 import { closeRedis, createRedis, type RedisConnection } from '../redis';
@@ -76,15 +76,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
+  const config = loadCliConfig();
+  if (config === undefined) {
+    return 2;
   }
   const logger = createLogger(
     { level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL },
