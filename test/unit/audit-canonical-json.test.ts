@@ -37,4 +37,32 @@ describe('canonicalJson', () => {
   ])('refuses %s, which JSON cannot carry exactly', (_what, value, message) => {
     expect(() => canonicalJson(value)).toThrow(message);
   });
+
+  it('matches JSON.stringify of the same value with keys sorted at every depth, for a nested record', () => {
+    const sortDeep = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortDeep)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    const record = {
+      type: 'applied',
+      seq: 42,
+      requestedPresence: { label: 'On Queue', id: 'e08e', systemPresence: 'ON_QUEUE' },
+      genesys: { status: 202, correlationId: 'c-1' },
+      force: false,
+      list: [{ b: 2, a: 1 }, 'x', null, 3.5],
+      detail: 'via bulk-put of 48; "quoted" \\ ✓',
+      empty: {},
+    };
+    expect(canonicalJson(record)).toBe(JSON.stringify(sortDeep(record)));
+  });
+
+  it('names the path of an unrepresentable value nested deep in an object', () => {
+    expect(() => canonicalJson({ a: [{ b: { c: Number.NaN } }] })).toThrow(/\$\.a\[0\]\.b\.c: NaN/);
+  });
 });
