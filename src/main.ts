@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
     describe: 'ask for a presence change (--user ID --presence NAME_OR_ID …)',
     load: () => import('./cli/enqueue-command'),
   },
+  'dead-letter': {
+    describe: 'failed presence changes: list | redrive (--request ID | --all)',
+    load: () => import('./cli/dead-letter-command'),
+  },
 };
 
 function usage(): string {

@@ -81,7 +81,7 @@ export async function connectPresenceProducer(
 }
 
 /** The producer profile refuses commands until connected (no offline queue): wait for `ready`, bounded. */
-function whenReady(redis: RedisConnection, timeoutMs: number): Promise<void> {
+export function whenReady(redis: RedisConnection, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') {
     return Promise.resolve();
   }

@@ -20,8 +20,9 @@ export interface DeadLetterSink {
 
 /**
  * The dead-letter queue (`presence-change-dead-letter`): one job per failed presence-change job, id = the failed
- * job's id (sending twice adds nothing). It has no worker: operators read it in Bull Board and re-drive a request
- * by enqueuing it again. Entries are kept 30 days.
+ * job's id (sending twice adds nothing). It has no worker: operators read it in Bull Board or with
+ * `presence-worker dead-letter list`, and re-drive with `presence-worker dead-letter redrive`
+ * (src/cli/dead-letter-command.ts). Entries are kept 30 days.
  */
 export class DeadLetterQueue implements DeadLetterSink {
   constructor(private readonly queue: Pick<Queue, 'add'>) {}
