@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { auditEventSchema, type AuditEvent } from './audit-event';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, canonicalMembers } from './canonical-json';
 
 /** Format version of a record; part of the hashed content so a future format can never be confused with this one. */
 export const AUDIT_RECORD_VERSION = 1;
@@ -51,6 +51,35 @@ export function computeRecordHash(record: Readonly<Record<string, unknown>>): st
   return createHash('sha256').update(prevHash).update(canonicalJson(body)).digest('hex');
 }
 
+/**
+ * The canonical JSON of records built by `buildRecords` (the JSONL line), written once with their hash. Records are
+ * frozen when they enter, so a stored text always matches its record.
+ */
+const canonicalTexts = new WeakMap<AuditRecord, string>();
+
+/** `canonicalJson(record)`, without serialising it again when `buildRecords` made it. */
+export function canonicalRecordJson(record: AuditRecord): string {
+  return canonicalTexts.get(record) ?? canonicalJson(record);
+}
+
+/**
+ * Hashes `body` and builds its record from one serialisation: the hash is taken over the canonical members of the
+ * body, and the record's canonical JSON is the same members with `"hash":…` put in its sorted place — the bytes
+ * `computeRecordHash(body)` and `canonicalJson(record)` give.
+ */
+function sealRecord(body: UnhashedAuditRecord): AuditRecord {
+  const members = canonicalMembers(body).filter((m) => m.key !== 'hash');
+  const hash = createHash('sha256')
+    .update(body.prevHash)
+    .update(`{${members.map((m) => m.json).join(',')}}`)
+    .digest('hex');
+  const after = members.findIndex((m) => m.key > 'hash');
+  members.splice(after === -1 ? members.length : after, 0, { key: 'hash', json: `"hash":"${hash}"` });
+  const record: AuditRecord = Object.freeze({ ...body, hash });
+  canonicalTexts.set(record, `{${members.map((m) => m.json).join(',')}}`);
+  return record;
+}
+
 export interface BuildRecordsOptions {
   /** The clock; defaults to `Date.now`. */
   now?: () => number;
@@ -82,7 +111,7 @@ export function buildRecords(
       recordedAt,
       prevHash: prev.hash,
     };
-    const record = { ...body, hash: computeRecordHash(body) };
+    const record = sealRecord(body);
     records.push(record);
     prev = record;
   }
@@ -94,6 +123,8 @@ export function headOf(record: Pick<AuditRecord, 'seq' | 'hash' | 'recordedAt'>)
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Any character `storable` might replace: most strings have none and are kept as they are without a copy. */
+const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
 
 /**
  * Strings as every store can hold them byte for byte: U+0000 (refused by PostgreSQL text and jsonb) and lone
@@ -106,6 +137,9 @@ export function storableEvent(event: AuditEvent): AuditEvent {
 
 function storable(value: unknown): unknown {
   if (typeof value === 'string') {
+    if (!MAYBE_UNSTORABLE.test(value)) {
+      return value;
+    }
     return value.replace(/\u0000/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
   }
   if (Array.isArray(value)) {

@@ -18,6 +18,11 @@ export class CanonicalJsonError extends Error {
 }
 
 export function canonicalJson(value: unknown): string {
+  return canonicalJsonAt(value, '$');
+}
+
+/** `canonicalJson` of a value found at `path` (named in the error when the value cannot be written). */
+function canonicalJsonAt(value: unknown, path: string): string {
   try {
     return fast(value);
   } catch (err) {
@@ -25,8 +30,29 @@ export function canonicalJson(value: unknown): string {
       throw err;
     }
     // Write it again the slow way, which tracks where it is, to name the offending value in the error.
-    return write(value, '$');
+    return write(value, path);
   }
+}
+
+/**
+ * The members of a plain object as `canonicalJson` writes them (`"key":value`), in canonical key order, members
+ * whose value is `undefined` left out: `canonicalJson(o)` is `{` + the members joined by `,` + `}`. Lets a caller
+ * add a member (the audit record's `hash`) to an object it has already serialised without writing it again.
+ */
+export function canonicalMembers(value: object): Array<{ readonly key: string; readonly json: string }> {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (Array.isArray(value) || (proto !== Object.prototype && proto !== null)) {
+    throw new CanonicalJsonError('$: only plain objects have members');
+  }
+  const record = value as Record<string, unknown>;
+  const members: Array<{ key: string; json: string }> = [];
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v !== undefined) {
+      members.push({ key, json: `${JSON.stringify(key)}:${canonicalJsonAt(v, `$.${key}`)}` });
+    }
+  }
+  return members;
 }
 
 /** Thrown by `fast` for a value JSON cannot carry exactly; `write` then says where it is. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { auditCheckpointSchema, type AuditCheckpoint } from './audit-checkpoint';
 import { AuditError } from './audit-errors';
-import { GENESIS_HEAD, headOf, type AuditRecord, type ChainHead } from './audit-record';
+import { canonicalRecordJson, GENESIS_HEAD, headOf, type AuditRecord, type ChainHead } from './audit-record';
 import type { AuditAppendOptions, AuditReadOptions, AuditStore, StoredAuditRecord } from './audit-store';
 import { canonicalJson } from './canonical-json';
 import {
@@ -116,7 +116,7 @@ export class JsonlAuditStore implements AuditStore {
         let j = i;
         const lines: string[] = [];
         while (j < records.length && dayFileName((records[j] as AuditRecord).recordedAt) === name) {
-          lines.push(`${canonicalJson(records[j])}\n`);
+          lines.push(`${canonicalRecordJson(records[j] as AuditRecord)}\n`);
           j += 1;
         }
         await this.writeDurably(name, Buffer.from(lines.join(''), 'utf8'));

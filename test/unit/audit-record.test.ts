@@ -3,6 +3,7 @@ import type { AuditEvent } from '../../src/audit/audit-event';
 import {
   auditRecordSchema,
   buildRecords,
+  canonicalRecordJson,
   computeRecordHash,
   GENESIS_HASH,
   GENESIS_HEAD,
@@ -10,7 +11,7 @@ import {
   storableEvent,
   type AuditRecord,
 } from '../../src/audit/audit-record';
-import { canonicalJson } from '../../src/audit/canonical-json';
+import { canonicalJson, canonicalMembers, CanonicalJsonError } from '../../src/audit/canonical-json';
 
 const event = (i: number, extra: Partial<AuditEvent> = {}): AuditEvent => ({
   eventId: `e-${i}`,
@@ -90,5 +91,49 @@ describe('audit records', () => {
   it('rejects a record with a field it does not know (nothing can ride along unhashed)', () => {
     const [record] = buildRecords(GENESIS_HEAD, [event(1)], { now: () => 0, newId });
     expect(auditRecordSchema.safeParse({ ...record, token: 'x' }).success).toBe(false);
+  });
+  it('writes each record once: its stored text and hash are the bytes canonicalJson and computeRecordHash give', () => {
+    // Fields sorted before and after "hash" (genesys, force, requestId, …), nested objects, numbers, and strings that
+    // need escaping or storable replacement.
+    const events: AuditEvent[] = [
+      event(1),
+      event(2, {
+        force: true,
+        genesys: { status: 409, correlationId: 'c"1\\', errorCode: 'x' },
+        detail: 'line\nbreak \u2028 é 🎉 \u0000',
+        latencyMs: 12.5,
+        version: 0,
+        requestedPresence: { id: 'p', systemPresence: 'AVAILABLE' },
+      }),
+      { eventId: 'e-3', type: 'rejected', occurredAt: '2026-12-07T09:00:00.000Z', reason: undefined },
+    ];
+    const records = buildRecords(GENESIS_HEAD, events, { now: () => 5, newId });
+    expect(records).toHaveLength(3);
+    for (const record of records) {
+      expect(canonicalRecordJson(record)).toBe(canonicalJson(record));
+      expect(record.hash).toBe(computeRecordHash(record));
+      expect(JSON.parse(canonicalRecordJson(record))).toEqual(JSON.parse(JSON.stringify(record)));
+    }
+  });
+
+  it('keeps built records frozen, and writes a changed copy as it now is', () => {
+    const [record] = buildRecords(GENESIS_HEAD, [event(1)], { now: () => 0, newId });
+    const r = record as AuditRecord;
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(() => {
+      (r as { userId?: string }).userId = 'agent-2';
+    }).toThrow(TypeError);
+    const copy = { ...r, userId: 'agent-2' };
+    expect(canonicalRecordJson(copy)).toBe(canonicalJson(copy));
+    expect(canonicalRecordJson(copy)).not.toBe(canonicalRecordJson(r));
+  });
+
+  it('lists the canonical members of an object, the parts canonicalJson joins', () => {
+    const value = { b: [1, { d: null, c: 'x' }], a: undefined, hash: 'h', A: true };
+    const members = canonicalMembers(value);
+    expect(members.map((m) => m.key)).toEqual(['A', 'b', 'hash']);
+    expect(`{${members.map((m) => m.json).join(',')}}`).toBe(canonicalJson(value));
+    expect(() => canonicalMembers({ at: new Date(0) })).toThrow(/\$\.at: only plain objects/);
+    expect(() => canonicalMembers([1])).toThrow(CanonicalJsonError);
   });
 });
