@@ -64,6 +64,9 @@ export interface PresenceJobResult {
 
 type Fields = Record<string, string | number | undefined>;
 
+/** The job's child logger (queue, jobId, userId, requestId), made when first asked for. */
+type JobLog = () => Logger;
+
 interface Claimed {
   userId: string;
   version: number;
@@ -151,7 +154,10 @@ export class PresenceProcessor {
       throw new UnrecoverableError(`${PIPELINE_ERROR_CODES.jobInvalidPayload}: ${reason}`);
     }
     const { userId, version, requestId } = parsed.data;
-    const log = this.deps.logger.child({ queue: PRESENCE_CHANGE_QUEUE, jobId: job.id, userId, requestId });
+    // Most jobs log nothing: the child logger (whose bindings pino serialises up front) is made on first use.
+    let child: Logger | undefined;
+    const log: JobLog = () =>
+      (child ??= this.deps.logger.child({ queue: PRESENCE_CHANGE_QUEUE, jobId: job.id, userId, requestId }));
     const token = `${this.workerId}-${randomBytes(6).toString('hex')}`;
     const now = this.now();
     const claim = await this.deps.store.claim(
@@ -166,7 +172,7 @@ export class PresenceProcessor {
 
     switch (claim.kind) {
       case 'missing':
-        log.warn('request record not found (expired or never accepted); nothing to do');
+        log().warn('request record not found (expired or never accepted); nothing to do');
         return { requestId, result: 'missing' };
       case 'terminal':
         // Decided by an earlier run (or superseded at enqueue) that may have died before its audit event went out:
@@ -253,7 +259,7 @@ export class PresenceProcessor {
   }
 
   /** validate → decide → call: returns the outcome to record (or that the change is not due yet). */
-  private async decideAndApply(c: Claimed, log: Logger): Promise<Outcome | 'not-before'> {
+  private async decideAndApply(c: Claimed, log: JobLog): Promise<Outcome | 'not-before'> {
     const desired = c.state.desired;
     if (desired === undefined || desired.requestId !== c.requestId) {
       throw Object.assign(new Error('desired state does not match the claimed request'), {
@@ -281,7 +287,7 @@ export class PresenceProcessor {
       upcoming,
     });
     if (decision.scheduleKind === 'unknown' && decision.verdict === 'allow') {
-      log.info(
+      log().info(
         { rule: decision.rule, detail: decision.detail },
         'schedule unknown; allowed by onMissingSchedule',
       );
@@ -465,7 +471,7 @@ export class PresenceProcessor {
     bullToken: string | undefined,
     c: Claimed,
     err: unknown,
-    log: Logger,
+    log: JobLog,
   ): Promise<never> {
     const action = jobActionForError(err, {
       attemptsMade: job.attemptsMade,
@@ -477,19 +483,19 @@ export class PresenceProcessor {
     switch (action.kind) {
       case 'rate-limit':
         await this.deps.store.release(c.userId, c.token);
-        log.warn({ code: facts.code, waitMs: action.delayMs }, 'Genesys rate limit: pausing the queue');
+        log().warn({ code: facts.code, waitMs: action.delayMs }, 'Genesys rate limit: pausing the queue');
         this.deps.observer?.onRateLimited?.(action.delayMs, facts.code);
         await this.deps.rateLimit(action.delayMs);
         throw new RateLimitError();
       case 'delay':
         await this.deps.store.release(c.userId, c.token);
-        log.warn({ code: facts.code, waitMs: action.delayMs }, 'Genesys circuit open: job delayed');
+        log().warn({ code: facts.code, waitMs: action.delayMs }, 'Genesys circuit open: job delayed');
         this.deps.observer?.onDelayed?.(action.delayMs, 'breaker');
         await job.moveToDelayed(this.now() + action.delayMs, bullToken);
         throw new DelayedError();
       case 'retry':
         await this.deps.store.release(c.userId, c.token);
-        log.warn({ err, attemptsMade: job.attemptsMade }, 'presence change failed; will retry');
+        log().warn({ err, attemptsMade: job.attemptsMade }, 'presence change failed; will retry');
         throw err;
       case 'fail': {
         const correlationId = (err as { correlationId?: unknown }).correlationId;
@@ -499,7 +505,7 @@ export class PresenceProcessor {
             status: facts.httpStatus,
           }),
         });
-        log.error({ err, code: action.code }, 'presence change failed for good; dead-lettered');
+        log().error({ err, code: action.code }, 'presence change failed for good; dead-lettered');
         throw new UnrecoverableError(`${action.code}: ${action.reason}`);
       }
     }
