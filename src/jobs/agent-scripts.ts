@@ -13,14 +13,24 @@ import { RedisScript } from '../redis-script';
  */
 
 /**
- * KEYS: state, new request record, lease, [idempotency key]
+ * KEYS: state, new request record, lease, [enqueue outbox when ARGV[8] is '1'], [idempotency key]
  * ARGV: agent key base, requestId, expectedVersion ('' = none), now ms, request ttl ms, idempotency ttl ms,
- *       body hash, N, N desired-state field/value pairs, then request-record field/value pairs
+ *       body hash, outbox flag ('1' = an accepted request is also added to the outbox, score now ms; '' = the
+ *       caller wrote it), N, N desired-state field/value pairs, then request-record field/value pairs
  * → {'accepted', requestId, version, supersededRequestId, supersededVersion, HGETALL superseded record or {}}
  *   | {'duplicate', requestId, version, status} | {'mismatch', requestId} | {'conflict', currentVersion}
+ *
+ * The outbox is not in the agent's hash slot, so only a single-node Redis can pass it here; on a cluster the
+ * producer writes it before the script.
  */
 export const ENQUEUE_SCRIPT = new RedisScript(`
-local state, req, lease, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local state, req, lease = KEYS[1], KEYS[2], KEYS[3]
+local outbox, idem
+if ARGV[8] == '1' then
+  outbox, idem = KEYS[4], KEYS[5]
+else
+  idem = KEYS[4]
+end
 local base, rid, expected, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local reqTtl, idemTtl, bodyHash = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 
@@ -63,8 +73,8 @@ if open and open ~= '' then
   end
 end
 
-local n = tonumber(ARGV[8])
-local pos = 9
+local n = tonumber(ARGV[9])
+local pos = 10
 local desired = {}
 for i = 1, n do
   desired[#desired + 1] = ARGV[pos]
@@ -82,6 +92,9 @@ redis.call('HSET', req, 'version', version, 'status', 'pending', 'supersedes', s
 redis.call('PEXPIRE', req, reqTtl)
 if idem then
   redis.call('SET', idem, rid .. '|' .. version .. '|' .. bodyHash, 'PX', idemTtl)
+end
+if outbox then
+  redis.call('ZADD', outbox, now, rid)
 end
 return {'accepted', rid, tostring(version), superseded, supersededVersion, supersededRecord}
 `);

@@ -45,6 +45,11 @@ export interface EnqueueCas {
   nowMs: number;
   requestTtlMs: number;
   idempotency?: { source: string; key: string; ttlMs: number; bodyHash: string } | undefined;
+  /**
+   * The enqueue outbox key: an accepted request is added to it (score `nowMs`) in the same script. Single-node
+   * Redis only (the outbox is in another hash slot); leave it out when the caller writes the outbox itself.
+   */
+  outbox?: string | undefined;
   /** Desired-state fields stored in the agent hash. */
   desired: Fields;
   /** Request-record fields. */
@@ -129,6 +134,9 @@ export class AgentStateStore {
       requestKey(this.prefix, userId, input.requestId),
       agentLeaseKey(this.prefix, userId),
     ];
+    if (input.outbox !== undefined) {
+      keys.push(input.outbox);
+    }
     if (input.idempotency !== undefined) {
       keys.push(idempotencyKey(this.prefix, userId, input.idempotency.source, input.idempotency.key));
     }
@@ -141,6 +149,7 @@ export class AgentStateStore {
       input.requestTtlMs,
       input.idempotency?.ttlMs ?? 0,
       input.idempotency?.bodyHash ?? '',
+      input.outbox === undefined ? '' : '1',
       desired.length / 2,
       ...desired,
       ...pairs(input.record),

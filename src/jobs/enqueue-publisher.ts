@@ -28,8 +28,9 @@ export interface EnqueuePublisherDeps {
  * replaced), then the job, the replaced request marked `outcomeAudited` (its job then completes without emitting
  * the event again), and removal from the outbox.
  *
- * "Nothing lost" between the CAS and `queue.add`: the producer writes the request id to an outbox sorted set
- * before the CAS and this removes it after the job is added. If the producer dies (or loses Redis) in between, the
+ * "Nothing lost" between the CAS and `queue.add`: the request id is in an outbox sorted set once the CAS accepted
+ * it (the enqueue script adds it; on a cluster the producer writes it before the CAS) and this removes it after the
+ * job is added. If the producer dies (or loses Redis) in between, the
  * request is still accepted — it is in the agent's state, status `pending` — and `recoverOutbox()` (run
  * periodically by every presence worker) re-emits its audit events and adds its job. The job id is the request
  * id and audit event ids derive from it, so a recovery racing the original producer adds nothing twice.

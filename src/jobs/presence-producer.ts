@@ -109,10 +109,10 @@ function bodyHash(request: PresenceChangeRequest, presenceId: string): string {
  * The producer side of the pipeline (ARCHITECTURE.md §2 steps 1–4): validate, resolve the presence, compare-and-set
  * the agent's desired state in one Lua script, audit, add the job.
  *
- * "Nothing lost" between the CAS and `queue.add`: the request id is written to an outbox sorted set before the
- * CAS and removed after the job is added. If the process dies (or Redis drops) in between, the request is still
- * accepted — it is in the agent's state with status `pending` — and `recoverOutbox()` (run periodically by every
- * presence worker) re-emits its audit event and adds its job. The job id is the request id and audit event ids
+ * "Nothing lost" between the CAS and `queue.add`: the CAS script adds the request id to an outbox sorted set (on a
+ * cluster the producer writes it before the CAS) and it is removed after the job is added. If the process dies (or
+ * Redis drops) in between, the request is still accepted — it is in the agent's state with status `pending` — and
+ * `recoverOutbox()` (run periodically by every presence worker) re-emits its audit event and adds its job. The job id is the request id and audit event ids
  * are derived from it, so a recovery that races the original producer adds nothing twice.
  */
 export class PresenceProducer {
@@ -225,13 +225,14 @@ export class PresenceProducer {
       notBefore: notBeforeMs,
     };
     const outbox = enqueueOutboxKey(config.QUEUE_PREFIX);
-    // The outbox entry must exist before the CAS. On one connection to one server, commands run in the order they
-    // are sent, so both go out together; a cluster may route them to different nodes, so there we wait.
-    const outboxWrite = this.deps.redis.zadd(outbox, now, requestId);
-    if (this.deps.redis instanceof Cluster) {
-      await outboxWrite;
+    // The outbox entry must exist once the CAS has accepted. On a single node the script adds it, atomically with
+    // the CAS and only when accepted; on a cluster the outbox is in another slot, so it is written first (and
+    // removed again when the request is not accepted).
+    const inCluster = this.deps.redis instanceof Cluster;
+    if (inCluster) {
+      await this.deps.redis.zadd(outbox, now, requestId);
     }
-    const casWrite = this.store.enqueue({
+    const result = await this.store.enqueue({
       userId: request.userId,
       requestId,
       expectedVersion: request.expectedVersion,
@@ -256,10 +257,10 @@ export class PresenceProducer {
         notBefore: notBeforeMs,
       },
       record,
+      outbox: inCluster ? undefined : outbox,
     });
-    const [, result] = await Promise.all([outboxWrite, casWrite]);
 
-    if (result.kind !== 'accepted') {
+    if (inCluster && result.kind !== 'accepted') {
       await this.deps.redis.zrem(outbox, requestId).catch(() => undefined);
     }
     switch (result.kind) {

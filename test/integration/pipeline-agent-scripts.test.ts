@@ -171,6 +171,41 @@ describe('agent state scripts on real Redis', () => {
     expect(claimed.kind === 'claimed' ? 'claim' : claimed.kind).toBe(jobVerdict(expected));
   });
 
+  test('the enqueue script adds an accepted request to the outbox it is given, atomically, and a refused one not', async () => {
+    const outbox = enqueueOutboxKey(prefix);
+    const enqueue = (requestId: string, expectedVersion: number | undefined, key: string, nowMs: number) =>
+      store.enqueue({
+        userId: U,
+        requestId,
+        expectedVersion,
+        nowMs,
+        requestTtlMs: TTL,
+        idempotency: { source: 'crm', key, ttlMs: TTL, bodyHash: `body-${key}` },
+        outbox,
+        desired: { presenceId: 'p', requestedAt: nowMs, source: 'crm', force: 0 },
+        record: { userId: U, presenceId: 'p', source: 'crm', requestedAt: nowMs },
+      });
+    const first = `${U}.aaaaaa000001`;
+    expect(await enqueue(first, undefined, 'k1', 1_000)).toMatchObject({ kind: 'accepted', version: 1 });
+    // refused: version conflict, then the same idempotency key with another body
+    expect(await enqueue(`${U}.aaaaaa000002`, 5, 'k2', 2_000)).toEqual({
+      kind: 'conflict',
+      currentVersion: 1,
+    });
+    expect(await enqueue(`${U}.aaaaaa000003`, undefined, 'k1', 3_000)).toMatchObject({ kind: 'duplicate' });
+    const second = `${U}.aaaaaa000004`;
+    expect(await enqueue(second, 1, 'k4', 4_000)).toMatchObject({ kind: 'accepted', version: 2 });
+    expect(await redis.zrange(outbox, 0, -1, 'WITHSCORES')).toEqual([first, '1000', second, '4000']);
+    // the idempotency key (KEYS[5] after the outbox) was written for the accepted requests
+    expect(
+      await redis.exists(idempotencyKey(prefix, U, 'crm', 'k1'), idempotencyKey(prefix, U, 'crm', 'k4')),
+    ).toBe(2);
+    expect(await redis.exists(idempotencyKey(prefix, U, 'crm', 'k2'))).toBe(0);
+    // without an outbox (the cluster path, where the producer writes it) the script leaves it alone
+    await accept();
+    expect(await redis.zcard(outbox)).toBe(2);
+  });
+
   test('claim takes the lease; finalize applied sets the applied version, the observed presence and frees the lease', async () => {
     const { requestId } = await accept();
     const claimed = await store.claim(U, requestId, 1, 'tok', TTL, Date.now(), TTL);
