@@ -220,6 +220,24 @@ end
 return 0
 `);
 
+/**
+ * KEYS: enqueue outbox, [superseded request record]. ARGV: requestId.
+ * The producer's last step for a request whose job was added: removes it from the outbox and, when it superseded a
+ * request whose outcome event the producer queued, marks that record as MARK_AUDITED_SCRIPT does, in one call.
+ * Single-node Redis only (the outbox and the record are in different cluster slots) → 1 when a record was marked.
+ */
+export const SETTLE_ENQUEUE_SCRIPT = new RedisScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+if KEYS[2] then
+  local status = redis.call('HGET', KEYS[2], 'status')
+  if status and status ~= 'pending' then
+    redis.call('HSET', KEYS[2], 'outcomeAudited', '1')
+    return 1
+  end
+end
+return 0
+`);
+
 /** KEYS: lease. ARGV: token. Deletes the lease if this token holds it → 1 | 0. */
 export const RELEASE_SCRIPT = new RedisScript(`
 local held = redis.call('GET', KEYS[1])

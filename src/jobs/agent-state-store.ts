@@ -8,6 +8,7 @@ import {
   OBSERVE_SCRIPT,
   RELEASE_SCRIPT,
   RENEW_SCRIPT,
+  SETTLE_ENQUEUE_SCRIPT,
 } from './agent-scripts';
 import {
   hashToRecord,
@@ -278,6 +279,20 @@ export class AgentStateStore {
     return (
       (await MARK_AUDITED_SCRIPT.run(this.redis, [requestKey(this.prefix, userId, requestId)], [])) === 1
     );
+  }
+
+  /**
+   * Removes a request whose job was added from the enqueue `outbox` and, given the request it superseded (whose
+   * outcome event was queued), marks that one as `markOutcomeAudited` does — one round trip. Single-node Redis only.
+   */
+  async settleEnqueue(outbox: string, requestId: string, supersededRequestId?: string): Promise<void> {
+    const supersededUser =
+      supersededRequestId === undefined ? undefined : userIdOfRequest(supersededRequestId);
+    const keys =
+      supersededRequestId === undefined || supersededUser === undefined
+        ? [outbox]
+        : [outbox, requestKey(this.prefix, supersededUser, supersededRequestId)];
+    await SETTLE_ENQUEUE_SCRIPT.run(this.redis, keys, [requestId]);
   }
 
   async release(userId: string, leaseToken: string): Promise<boolean> {

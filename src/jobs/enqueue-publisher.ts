@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditEmitter, AuditEvent } from '../audit/audit-event';
 import type { Config } from '../config';
@@ -72,18 +73,22 @@ export class EnqueuePublisher {
     const delay = notBeforeMs === undefined ? 0 : Math.max(0, notBeforeMs - now);
     // The events are queued before the job exists, so the worker's outcome event always follows `requested`.
     await this.deps.audit.emit(events);
-    await Promise.all([
-      this.deps.queue.add(
-        PRESENCE_CHANGE_JOB_NAME,
-        job,
-        presenceChangeJobOptions(this.deps.config, requestId, delay),
-      ),
-      // The replaced request's job will find it decided and its event out: it need not emit it again.
-      supersededEmitted && supersededRequestId !== undefined
-        ? this.store.markOutcomeAudited(supersededRequestId)
-        : undefined,
-    ]);
-    await this.deps.redis.zrem(enqueueOutboxKey(this.deps.config.QUEUE_PREFIX), requestId);
+    const outbox = enqueueOutboxKey(this.deps.config.QUEUE_PREFIX);
+    // The replaced request's job will find it decided and its event out: it need not emit it again.
+    const audited = supersededEmitted ? supersededRequestId : undefined;
+    const addJob = this.deps.queue.add(
+      PRESENCE_CHANGE_JOB_NAME,
+      job,
+      presenceChangeJobOptions(this.deps.config, requestId, delay),
+    );
+    if (this.deps.redis instanceof Cluster) {
+      // The outbox and the replaced record are in different slots: two calls.
+      await Promise.all([addJob, audited === undefined ? undefined : this.store.markOutcomeAudited(audited)]);
+      await this.deps.redis.zrem(outbox, requestId);
+      return;
+    }
+    await addJob;
+    await this.store.settleEnqueue(outbox, requestId, audited);
   }
 
   /**

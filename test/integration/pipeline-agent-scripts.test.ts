@@ -206,6 +206,22 @@ describe('agent state scripts on real Redis', () => {
     expect(await redis.zcard(outbox)).toBe(2);
   });
 
+  test('settling an enqueue removes it from the outbox and marks the decided request it superseded as audited', async () => {
+    const outbox = enqueueOutboxKey(prefix);
+    const first = await accept();
+    const second = await accept(); // supersedes the first (pending, no job running)
+    expect(second.result).toMatchObject({ kind: 'accepted', superseded: { requestId: first.requestId } });
+    await redis.zadd(outbox, 1, first.requestId, 2, second.requestId);
+    await store.settleEnqueue(outbox, second.requestId, first.requestId);
+    expect(await redis.zrange(outbox, 0, -1)).toEqual([first.requestId]);
+    expect(await redis.hget(requestKey(prefix, U, first.requestId), 'outcomeAudited')).toBe('1');
+    // a pending request is never marked (its outcome is not decided), and nothing else is touched
+    await store.settleEnqueue(outbox, first.requestId, second.requestId);
+    expect(await redis.zcard(outbox)).toBe(0);
+    expect(await redis.hget(requestKey(prefix, U, second.requestId), 'outcomeAudited')).toBeNull();
+    expect(await redis.hget(requestKey(prefix, U, second.requestId), 'status')).toBe('pending');
+  });
+
   test('claim takes the lease; finalize applied sets the applied version, the observed presence and frees the lease', async () => {
     const { requestId } = await accept();
     const claimed = await store.claim(U, requestId, 1, 'tok', TTL, Date.now(), TTL);

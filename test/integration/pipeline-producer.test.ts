@@ -222,6 +222,9 @@ describe('presence producer on real Redis', () => {
     expect(audit.types(first.requestId)).toEqual(['requested', 'superseded']);
     expect((await producer.getRequestStatus(second.requestId))?.supersedes).toBe(first.requestId);
     expect((await producer.getAgentView(AGENT))?.desired?.presenceId).toBe(ON_QUEUE);
+    // the superseded event is known to be queued (its job will not emit it again); both jobs are out of the outbox
+    expect(await redis.hget(requestKey(prefix, AGENT, first.requestId), 'outcomeAudited')).toBe('1');
+    expect(await redis.zcard(enqueueOutboxKey(prefix))).toBe(0);
   });
 
   test('a request whose change is in flight is not superseded; its worker records how it ended', async () => {
