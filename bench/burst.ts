@@ -9,8 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { prepareAgents } from './lib/agent-targets';
-import { BenchProducer } from './lib/bench-producer';
+import { withBenchStack } from './lib/bench-stack';
 import {
   intOption,
   runAsScript,
@@ -23,9 +22,9 @@ import { runBounded } from './lib/bounded-pool';
 import { EmulatorProcess, sumCalls, type EmulatorProcessOptions } from './lib/emulator-process';
 import { renderTable } from './lib/results-table';
 import { runSdkBaseline, type BaselineChange, type SdkBaselineResult } from './lib/sdk-baseline';
-import { auditDirOf, configOf, serviceEnv } from './lib/service-env';
+import { auditDirOf, configOf } from './lib/service-env';
 import { serviceMetricsRows } from './lib/service-metrics';
-import { scrapeAll, startServiceProcesses, stopAll } from './lib/service-processes';
+import { scrapeAll } from './lib/service-processes';
 import { medianBy, round } from './lib/stats';
 import { waitForOutcomes, type Outcomes } from './lib/wait-for-outcomes';
 
@@ -57,39 +56,19 @@ async function serviceRun(
   changes: number,
   workers: number,
 ): Promise<ServiceRun> {
-  const prefix = ctx.subPrefix(`run${run}-`);
-  const emulator = await EmulatorProcess.start(
-    { ...EMULATOR, agents: changes },
-    path.join(ctx.runDir, `emulator-run${run}.log`),
-  );
-  let producer: BenchProducer | undefined;
-  let processes: Awaited<ReturnType<typeof startServiceProcesses>> = [];
-  try {
-    const env = await serviceEnv({
-      redisUrl: ctx.redisUrl,
-      prefix,
-      emulatorUrl: emulator.url,
-      clientId: emulator.clientId,
-      clientSecret: emulator.clientSecret,
-      runDir: ctx.runDir,
-      overrides: serviceOverrides(ctx),
-    });
-    const config = configOf(env);
-    producer = await BenchProducer.create(config);
-    const targets = await prepareAgents(emulator, producer, prefix, changes, SOURCE);
+  const stack = {
+    label: `run${run}`,
+    emulator: { ...EMULATOR, agents: changes },
+    agents: changes,
+    source: SOURCE,
+    workers,
+  };
+  return withBenchStack(ctx, stack, async ({ emulator, env, producer, targets, workers: processes }) => {
     if (targets.agentIds.length < changes) {
       throw new Error(
         `only ${targets.agentIds.length} of ${changes} agents have a presence their schedule allows`,
       );
     }
-    processes = await startServiceProcesses({
-      count: workers,
-      roles: 'worker',
-      env,
-      runDir: ctx.runDir,
-      label: `worker-run${run}`,
-      profile: ctx.options.profile === true,
-    });
     await emulator.resetCalls();
     ctx.log(`run ${run}: ${changes} changes at once, ${workers} worker process(es)`);
 
@@ -100,7 +79,7 @@ async function serviceRun(
       200,
       async (i) => {
         const userId = targets.agentIds[i]!;
-        const result = await producer!.producer.enqueuePresenceChange({
+        const result = await producer.producer.enqueuePresenceChange({
           userId,
           presence: targets.first.get(userId),
           source: SOURCE,
@@ -159,11 +138,7 @@ async function serviceRun(
       `run ${run}: applied ${fmt(result.appliedSeconds)} s (${appliedCount}), audited ${result.seconds.toFixed(2)} s, ${result.calls} calls, outcomes ${JSON.stringify(done.byOutcome)}`,
     );
     return result;
-  } finally {
-    await stopAll(processes);
-    await producer?.close();
-    await emulator.stop();
-  }
+  });
 }
 
 async function baselineRun(
@@ -203,28 +178,18 @@ async function baselineRun(
 
 /** The same agents and targets as the service runs (same seed → same org), computed without a service. */
 async function baselineTargets(ctx: BenchContext, changes: number): Promise<BaselineChange[]> {
-  const prefix = ctx.subPrefix('targets');
-  const emulator = await EmulatorProcess.start(
-    { ...EMULATOR, agents: changes },
-    path.join(ctx.runDir, 'emulator-targets.log'),
+  const stack = {
+    label: 'targets',
+    emulator: { ...EMULATOR, agents: changes },
+    agents: changes,
+    source: SOURCE,
+    workers: 0,
+  };
+  return withBenchStack(ctx, stack, ({ targets }) =>
+    Promise.resolve(
+      targets.agentIds.map((userId) => ({ userId, presenceDefinitionId: targets.first.get(userId)! })),
+    ),
   );
-  let producer: BenchProducer | undefined;
-  try {
-    const env = await serviceEnv({
-      redisUrl: ctx.redisUrl,
-      prefix,
-      emulatorUrl: emulator.url,
-      clientId: emulator.clientId,
-      clientSecret: emulator.clientSecret,
-      runDir: ctx.runDir,
-    });
-    producer = await BenchProducer.create(configOf(env));
-    const targets = await prepareAgents(emulator, producer, prefix, changes, SOURCE);
-    return targets.agentIds.map((userId) => ({ userId, presenceDefinitionId: targets.first.get(userId)! }));
-  } finally {
-    await producer?.close();
-    await emulator.stop();
-  }
 }
 
 async function burst(ctx: BenchContext): Promise<BenchOutcome> {

@@ -7,26 +7,16 @@
  *
  * Last line: `bench latency: p50_ms=… p95_ms=… p99_ms=…`.
  */
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { PRESENCE_CHANGE_QUEUE } from '../src/jobs/queue-names';
-import { prepareAgents } from './lib/agent-targets';
-import { BenchProducer } from './lib/bench-producer';
-import {
-  intOption,
-  runAsScript,
-  runBench,
-  serviceOverrides,
-  type BenchContext,
-  type BenchOutcome,
-} from './lib/bench-run';
+import { intOption, runAsScript, runBench, type BenchContext, type BenchOutcome } from './lib/bench-run';
+import { withBenchStack } from './lib/bench-stack';
 import { CompletionTracker } from './lib/completion-tracker';
-import { EmulatorProcess, sumCalls } from './lib/emulator-process';
+import { sumCalls } from './lib/emulator-process';
 import { renderTable } from './lib/results-table';
-import { configOf, serviceEnv } from './lib/service-env';
-import { scrapeAll, startServiceProcesses, stopAll } from './lib/service-processes';
+import { scrapeAll } from './lib/service-processes';
 import { serviceMetricsRows } from './lib/service-metrics';
 import { median, medianBy, percentile, round, summarize, type Summary } from './lib/stats';
 
@@ -74,168 +64,154 @@ async function latencyRun(
   run: number,
   settings: { rate: number; seconds: number; warmupSeconds: number; agents: number },
 ): Promise<LatencyRun> {
-  const prefix = ctx.subPrefix(`run${run}-`);
-  const emulator = await EmulatorProcess.start(
-    { agents: settings.agents, rateLimitPerMinute: NO_LIMIT, latencyMs: EMULATOR_LATENCY_MS, seed: 42 },
-    path.join(ctx.runDir, `emulator-run${run}.log`),
-  );
-  let producer: BenchProducer | undefined;
-  let tracker: CompletionTracker | undefined;
-  let processes: Awaited<ReturnType<typeof startServiceProcesses>> = [];
-  try {
-    const env = await serviceEnv({
-      redisUrl: ctx.redisUrl,
-      prefix,
-      emulatorUrl: emulator.url,
-      clientId: emulator.clientId,
-      clientSecret: emulator.clientSecret,
-      runDir: ctx.runDir,
-      overrides: { GENESYS_RATE_BUDGET_PER_MINUTE: '100000', ...serviceOverrides(ctx) },
-    });
-    producer = await BenchProducer.create(configOf(env));
-    const horizonMs = (settings.seconds + settings.warmupSeconds + 30) * 1000;
-    const targets = await prepareAgents(emulator, producer, prefix, settings.agents, SOURCE, horizonMs);
+  const horizonMs = (settings.seconds + settings.warmupSeconds + 30) * 1000;
+  const stack = {
+    label: `run${run}`,
+    emulator: {
+      agents: settings.agents,
+      rateLimitPerMinute: NO_LIMIT,
+      latencyMs: EMULATOR_LATENCY_MS,
+      seed: 42,
+    },
+    overrides: { GENESYS_RATE_BUDGET_PER_MINUTE: '100000' },
+    agents: settings.agents,
+    source: SOURCE,
+    horizonMs,
+    workers: 1,
+  };
+  return withBenchStack(ctx, stack, async ({ prefix, emulator, producer, targets, workers: processes }) => {
     const agents = targets.agentIds.filter((id) => targets.second.has(id));
     if (agents.length < settings.agents / 2) {
       throw new Error(`only ${agents.length} agents have two presences their schedule allows`);
     }
-    processes = await startServiceProcesses({
-      count: 1,
-      roles: 'worker',
-      env,
-      runDir: ctx.runDir,
-      label: `worker-run${run}`,
-      profile: ctx.options.profile === true,
-    });
-    tracker = new CompletionTracker(PRESENCE_CHANGE_QUEUE, producer.redis as Redis, prefix);
-    // The job's own timestamps, read as soon as it finishes (before retention removes it): where the time goes.
-    const stamps = new Map<string, JobStamps>();
-    const queue = producer.presenceQueue;
-    const reads: Promise<void>[] = [];
-    tracker.onFinished((jobId) => {
-      reads.push(
-        queue.getJob(jobId).then(
-          (job) => {
-            if (job?.processedOn !== undefined && job.finishedOn !== undefined) {
-              stamps.set(jobId, {
-                addedAt: job.timestamp,
-                processedOn: job.processedOn,
-                finishedOn: job.finishedOn,
-              });
-            }
-          },
-          () => undefined,
-        ),
-      );
-    });
-    await tracker.start();
-    await emulator.resetCalls();
-
-    const total = Math.round(settings.rate * (settings.seconds + settings.warmupSeconds));
-    const warmup = Math.round(settings.rate * settings.warmupSeconds);
-    const intervalMs = 1000 / settings.rate;
-    ctx.log(
-      `run ${run}: ${total} requests at ${settings.rate}/s over ${agents.length} agents (first ${warmup} not measured)`,
-    );
-    const sent: Sent[] = [];
-    const inFlight: Promise<void>[] = [];
-    const lateness: number[] = [];
-    const t0 = performance.now() + 50;
-    for (let i = 0; i < total && !ctx.signal.aborted; i += 1) {
-      const due = t0 + i * intervalMs;
-      const wait = due - performance.now();
-      if (wait > 1) {
-        await delay(wait);
-      }
-      const userId = agents[i % agents.length]!;
-      const lap = Math.floor(i / agents.length);
-      const presence = (lap % 2 === 0 ? targets.first : targets.second).get(userId);
-      const entry: Sent = { index: i, sentAt: performance.now(), sentEpochMs: Date.now() };
-      lateness.push(entry.sentAt - due);
-      sent.push(entry);
-      inFlight.push(
-        producer.producer
-          .enqueuePresenceChange({ userId, presence, source: SOURCE, reason: 'latency benchmark' })
-          .then(
-            (result) => {
-              entry.enqueuedAt = performance.now();
-              entry.requestId = result.requestId;
+    const tracker = new CompletionTracker(PRESENCE_CHANGE_QUEUE, producer.redis as Redis, prefix);
+    try {
+      // The job's own timestamps, read as soon as it finishes (before retention removes it): where the time goes.
+      const stamps = new Map<string, JobStamps>();
+      const queue = producer.presenceQueue;
+      const reads: Promise<void>[] = [];
+      tracker.onFinished((jobId) => {
+        reads.push(
+          queue.getJob(jobId).then(
+            (job) => {
+              if (job?.processedOn !== undefined && job.finishedOn !== undefined) {
+                stamps.set(jobId, {
+                  addedAt: job.timestamp,
+                  processedOn: job.processedOn,
+                  finishedOn: job.finishedOn,
+                });
+              }
             },
-            (err: unknown) => {
-              entry.error = err instanceof Error ? err.message : String(err);
-            },
+            () => undefined,
           ),
-      );
-    }
-    await Promise.all(inFlight);
-    const failed = sent.filter((s) => s.error !== undefined);
-    if (failed.length > 0) {
-      throw new Error(`${failed.length} enqueue calls failed, first: ${failed[0]!.error}`);
-    }
-    const tracked = tracker;
-    const completions = await Promise.race([
-      Promise.all(sent.map((s) => tracked.whenDone(s.requestId!))),
-      delay(60_000).then(() => {
-        throw new Error(
-          `jobs not completed 60 s after the last request (${tracked.completions.size} of ${total})`,
         );
-      }),
-    ]);
-    await Promise.all(reads);
-    const serviceMetrics = serviceMetricsRows(await scrapeAll(processes));
-    const callsByRoute = await emulator.calls();
-    const measured = sent.slice(warmup);
-    const phases = {
-      queued: [] as number[],
-      waiting: [] as number[],
-      processing: [] as number[],
-      notified: [] as number[],
-    };
-    for (const s of measured) {
-      const stamp = stamps.get(s.requestId!);
-      if (stamp === undefined) {
-        continue;
+      });
+      await tracker.start();
+      await emulator.resetCalls();
+
+      const total = Math.round(settings.rate * (settings.seconds + settings.warmupSeconds));
+      const warmup = Math.round(settings.rate * settings.warmupSeconds);
+      const intervalMs = 1000 / settings.rate;
+      ctx.log(
+        `run ${run}: ${total} requests at ${settings.rate}/s over ${agents.length} agents (first ${warmup} not measured)`,
+      );
+      const sent: Sent[] = [];
+      const inFlight: Promise<void>[] = [];
+      const lateness: number[] = [];
+      const t0 = performance.now() + 50;
+      for (let i = 0; i < total && !ctx.signal.aborted; i += 1) {
+        const due = t0 + i * intervalMs;
+        const wait = due - performance.now();
+        if (wait > 1) {
+          await delay(wait);
+        }
+        const userId = agents[i % agents.length]!;
+        const lap = Math.floor(i / agents.length);
+        const presence = (lap % 2 === 0 ? targets.first : targets.second).get(userId);
+        const entry: Sent = { index: i, sentAt: performance.now(), sentEpochMs: Date.now() };
+        lateness.push(entry.sentAt - due);
+        sent.push(entry);
+        inFlight.push(
+          producer.producer
+            .enqueuePresenceChange({ userId, presence, source: SOURCE, reason: 'latency benchmark' })
+            .then(
+              (result) => {
+                entry.enqueuedAt = performance.now();
+                entry.requestId = result.requestId;
+              },
+              (err: unknown) => {
+                entry.error = err instanceof Error ? err.message : String(err);
+              },
+            ),
+        );
       }
-      const total = completions[s.index]!.at - s.sentAt;
-      phases.queued.push(stamp.addedAt - s.sentEpochMs);
-      phases.waiting.push(stamp.processedOn - stamp.addedAt);
-      phases.processing.push(stamp.finishedOn - stamp.processedOn);
-      phases.notified.push(total - (stamp.finishedOn - s.sentEpochMs));
+      await Promise.all(inFlight);
+      const failed = sent.filter((s) => s.error !== undefined);
+      if (failed.length > 0) {
+        throw new Error(`${failed.length} enqueue calls failed, first: ${failed[0]!.error}`);
+      }
+      const tracked = tracker;
+      const completions = await Promise.race([
+        Promise.all(sent.map((s) => tracked.whenDone(s.requestId!))),
+        delay(60_000).then(() => {
+          throw new Error(
+            `jobs not completed 60 s after the last request (${tracked.completions.size} of ${total})`,
+          );
+        }),
+      ]);
+      await Promise.all(reads);
+      const serviceMetrics = serviceMetricsRows(await scrapeAll(processes));
+      const callsByRoute = await emulator.calls();
+      const measured = sent.slice(warmup);
+      const phases = {
+        queued: [] as number[],
+        waiting: [] as number[],
+        processing: [] as number[],
+        notified: [] as number[],
+      };
+      for (const s of measured) {
+        const stamp = stamps.get(s.requestId!);
+        if (stamp === undefined) {
+          continue;
+        }
+        const total = completions[s.index]!.at - s.sentAt;
+        phases.queued.push(stamp.addedAt - s.sentEpochMs);
+        phases.waiting.push(stamp.processedOn - stamp.addedAt);
+        phases.processing.push(stamp.finishedOn - stamp.processedOn);
+        phases.notified.push(total - (stamp.finishedOn - s.sentEpochMs));
+      }
+      const latencies = measured.map((s) => completions[s.index]!.at - s.sentAt);
+      const outcomes: Record<string, number> = {};
+      for (const s of measured) {
+        const outcome = completions[s.index]!.result;
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      }
+      const result: LatencyRun = {
+        run,
+        sent: total,
+        measured: measured.length,
+        latency: summarize(latencies),
+        enqueue: summarize(measured.map((s) => s.enqueuedAt! - s.sentAt)),
+        lateP99Ms: percentile(lateness, 99),
+        phases: {
+          queued: summarize(phases.queued),
+          waiting: summarize(phases.waiting),
+          processing: summarize(phases.processing),
+          notified: summarize(phases.notified),
+        },
+        outcomes,
+        calls: sumCalls(callsByRoute),
+        callsByRoute,
+        serviceMetrics,
+      };
+      ctx.log(
+        `run ${run}: p50 ${result.latency.p50.toFixed(1)} ms, p95 ${result.latency.p95.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, outcomes ${JSON.stringify(outcomes)}`,
+      );
+      return result;
+    } finally {
+      await tracker.close();
     }
-    const latencies = measured.map((s) => completions[s.index]!.at - s.sentAt);
-    const outcomes: Record<string, number> = {};
-    for (const s of measured) {
-      const outcome = completions[s.index]!.result;
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    }
-    const result: LatencyRun = {
-      run,
-      sent: total,
-      measured: measured.length,
-      latency: summarize(latencies),
-      enqueue: summarize(measured.map((s) => s.enqueuedAt! - s.sentAt)),
-      lateP99Ms: percentile(lateness, 99),
-      phases: {
-        queued: summarize(phases.queued),
-        waiting: summarize(phases.waiting),
-        processing: summarize(phases.processing),
-        notified: summarize(phases.notified),
-      },
-      outcomes,
-      calls: sumCalls(callsByRoute),
-      callsByRoute,
-      serviceMetrics,
-    };
-    ctx.log(
-      `run ${run}: p50 ${result.latency.p50.toFixed(1)} ms, p95 ${result.latency.p95.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, outcomes ${JSON.stringify(outcomes)}`,
-    );
-    return result;
-  } finally {
-    await tracker?.close();
-    await stopAll(processes);
-    await producer?.close();
-    await emulator.stop();
-  }
+  });
 }
 
 async function latency(ctx: BenchContext): Promise<BenchOutcome> {

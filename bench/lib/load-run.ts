@@ -1,15 +1,14 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { prepareAgents } from './agent-targets';
-import { BenchProducer } from './bench-producer';
-import { serviceOverrides, type BenchContext } from './bench-run';
+import type { BenchContext } from './bench-run';
+import { withBenchStack } from './bench-stack';
 import { runBounded } from './bounded-pool';
 import { EmulatorProcess, sumCalls } from './emulator-process';
 import { diffCpu, snapshotCpu, type CpuUse } from './cpu-accounting';
-import { auditDirOf, configOf, serviceEnv } from './service-env';
+import { auditDirOf } from './service-env';
 import { SelfProfile } from './self-profile';
 import { serviceMetricsRows } from './service-metrics';
-import { profileDir, scrapeAll, startServiceProcesses, stopAll } from './service-processes';
+import { profileDir, scrapeAll } from './service-processes';
 import { waitForOutcomes } from './wait-for-outcomes';
 import type { ChildNode } from './worker-process';
 
@@ -57,40 +56,23 @@ export interface LoadRunResult {
  * has its terminal outcome in the audit log.
  */
 export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promise<LoadRunResult> {
-  const prefix = ctx.subPrefix(`${options.label}-`);
-  const emulator = await EmulatorProcess.start(
-    { agents: options.agents, rateLimitPerMinute: 1_000_000_000, latencyMs: 0, seed: 42 },
-    path.join(ctx.runDir, `emulator-${options.label}.log`),
-  );
-  let producer: BenchProducer | undefined;
-  let processes: ChildNode[] = [];
-  try {
-    const env = await serviceEnv({
-      redisUrl: ctx.redisUrl,
-      prefix,
-      emulatorUrl: emulator.url,
-      clientId: emulator.clientId,
-      clientSecret: emulator.clientSecret,
-      runDir: ctx.runDir,
-      overrides: { GENESYS_RATE_BUDGET_PER_MINUTE: '100000', ...serviceOverrides(ctx) },
-    });
-    producer = await BenchProducer.create(configOf(env));
-    const targets = await prepareAgents(emulator, producer, prefix, options.agents, 'crm', 10 * 60_000);
+  const stack = {
+    label: options.label,
+    emulator: { agents: options.agents, rateLimitPerMinute: 1_000_000_000, latencyMs: 0, seed: 42 },
+    overrides: { GENESYS_RATE_BUDGET_PER_MINUTE: '100000' },
+    agents: options.agents,
+    source: 'crm',
+    horizonMs: 10 * 60_000,
+    workers: options.workers,
+    nodeFlags: options.nodeFlags,
+  };
+  return withBenchStack(ctx, stack, async ({ emulator, env, producer, targets, workers: processes }) => {
     const agents = targets.agentIds.filter((id) => targets.second.has(id));
     if (agents.length < options.agents * 0.9) {
       throw new Error(
         `only ${agents.length} of ${options.agents} agents have two presences their schedule allows`,
       );
     }
-    processes = await startServiceProcesses({
-      count: options.workers,
-      roles: 'worker',
-      env,
-      runDir: ctx.runDir,
-      label: `worker-${options.label}`,
-      profile: ctx.options.profile === true,
-      nodeFlags: options.nodeFlags,
-    });
     await options.afterStart?.(processes);
     await emulator.resetCalls();
     ctx.log(
@@ -159,9 +141,5 @@ export async function runLoad(ctx: BenchContext, options: LoadRunOptions): Promi
     );
     await options.beforeStop?.(processes, emulator);
     return result;
-  } finally {
-    await stopAll(processes);
-    await producer?.close();
-    await emulator.stop();
-  }
+  });
 }
