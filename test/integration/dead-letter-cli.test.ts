@@ -1,4 +1,5 @@
 import { run } from '../../src/cli/dead-letter-command';
+import { captureCli, cliEnv } from './cli-harness';
 import { PipelineHarness } from './pipeline-harness';
 
 /** `presence-worker dead-letter list | redrive` in process, against real Redis, the workers and the emulator. */
@@ -9,15 +10,7 @@ describe('presence-worker dead-letter', () => {
 
   beforeAll(async () => {
     h = await PipelineHarness.start({ agents: 10 });
-    Object.assign(process.env, {
-      REDIS_URL: h.config.REDIS_URL,
-      QUEUE_PREFIX: h.prefix,
-      GENESYS_API_BASE_URL: h.emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: h.emulator.baseUrl,
-      GENESYS_CLIENT_ID: h.emulator.clientId,
-      GENESYS_CLIENT_SECRET: h.emulator.clientSecret,
-      LOG_LEVEL: 'silent',
-    });
+    Object.assign(process.env, cliEnv(h));
   });
 
   afterAll(async () => {
@@ -28,25 +21,12 @@ describe('presence-worker dead-letter', () => {
   async function cli(
     args: string[],
   ): Promise<{ code: number; lines: Record<string, unknown>[]; err: string }> {
-    let out = '';
-    let err = '';
-    const o = jest
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((chunk) => ((out += String(chunk)), true));
-    const e = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk) => ((err += String(chunk)), true));
-    try {
-      const code = await run(args);
-      const lines = out
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      return { code, lines, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+    const { code, out, err } = await captureCli(run, args);
+    const lines = out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { code, lines, err };
   }
 
   async function failOnce(userId: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { run } from '../../src/cli/enqueue-command';
+import { captureCli, cliEnv } from './cli-harness';
 import { PipelineHarness } from './pipeline-harness';
 
 /** `presence-worker enqueue` in process, against real Redis and the emulator (for presence names). */
@@ -8,15 +9,7 @@ describe('presence-worker enqueue', () => {
 
   beforeAll(async () => {
     h = await PipelineHarness.start();
-    Object.assign(process.env, {
-      REDIS_URL: h.config.REDIS_URL,
-      QUEUE_PREFIX: h.prefix,
-      GENESYS_API_BASE_URL: h.emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: h.emulator.baseUrl,
-      GENESYS_CLIENT_ID: h.emulator.clientId,
-      GENESYS_CLIENT_SECRET: h.emulator.clientSecret,
-      LOG_LEVEL: 'silent',
-    });
+    Object.assign(process.env, cliEnv(h));
   });
 
   afterAll(async () => {
@@ -24,22 +17,7 @@ describe('presence-worker enqueue', () => {
     await h.stop();
   });
 
-  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const o = jest
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((chunk) => ((out += String(chunk)), true));
-    const e = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk) => ((err += String(chunk)), true));
-    try {
-      return { code: await run(args), out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-  }
+  const cli = (args: string[]) => captureCli(run, args);
 
   test('enqueues a change by presence name and prints the request id and version', async () => {
     const [agent] = h.agents as [string];
