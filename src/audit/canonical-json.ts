@@ -24,13 +24,12 @@ export function canonicalJson(value: unknown): string {
 /** `canonicalJson` of a value found at `path` (named in the error when the value cannot be written). */
 function canonicalJsonAt(value: unknown, path: string): string {
   try {
-    return fast(value);
+    return write(value);
   } catch (err) {
-    if (err !== UNREPRESENTABLE) {
-      throw err;
+    if (err instanceof Unrepresentable) {
+      throw new CanonicalJsonError(`${path}${err.at.reverse().join('')}: ${err.why}`);
     }
-    // Write it again the slow way, which tracks where it is, to name the offending value in the error.
-    return write(value, path);
+    throw err;
   }
 }
 
@@ -55,14 +54,30 @@ export function canonicalMembers(value: object): Array<{ readonly key: string; r
   return members;
 }
 
-/** Thrown by `fast` for a value JSON cannot carry exactly; `write` then says where it is. */
-const UNREPRESENTABLE = Symbol('unrepresentable');
-
 /**
- * The same bytes as `write`, without building a path string for every value (the audit writer hashes every record
- * with this, so it is on the hot path of every request).
+ * Thrown by `write` for a value JSON cannot carry exactly; each enclosing array or object adds its step to `at` (so
+ * no path string is built unless something is refused).
  */
-function fast(value: unknown): string {
+class Unrepresentable {
+  readonly at: string[] = [];
+
+  constructor(readonly why: string) {}
+}
+
+/** `write` of a member or item, adding its step to the path of a refusal from inside it. */
+function writeWithin(step: string, value: unknown): string {
+  try {
+    return write(value);
+  } catch (err) {
+    if (err instanceof Unrepresentable) {
+      err.at.push(step);
+    }
+    throw err;
+  }
+}
+
+/** The canonical bytes of `value` (see the file's header); the audit writer runs this for every record. */
+function write(value: unknown): string {
   if (value === null) {
     return 'null';
   }
@@ -72,7 +87,7 @@ function fast(value: unknown): string {
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) {
-        throw UNREPRESENTABLE;
+        throw new Unrepresentable(`${String(value)} has no JSON representation`);
       }
       return JSON.stringify(value);
     case 'object': {
@@ -80,16 +95,16 @@ function fast(value: unknown): string {
         let out = '[';
         for (let i = 0; i < value.length; i += 1) {
           const item: unknown = value[i];
-          out += `${i === 0 ? '' : ','}${item === undefined ? 'null' : fast(item)}`;
+          out += `${i === 0 ? '' : ','}${item === undefined ? 'null' : writeWithin(`[${i}]`, item)}`;
         }
         return `${out}]`;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
-        throw UNREPRESENTABLE;
+        throw new Unrepresentable('only plain objects are allowed');
       }
       const record = value as Record<string, unknown>;
-      // Default sort: by UTF-16 code units, like writeObject's comparator.
+      // Default sort: by UTF-16 code units.
       const keys = Object.keys(record).sort();
       let out = '{';
       let first = true;
@@ -98,49 +113,12 @@ function fast(value: unknown): string {
         if (v === undefined) {
           continue;
         }
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${fast(v)}`;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${writeWithin(`.${key}`, v)}`;
         first = false;
       }
       return `${out}}`;
     }
     default:
-      throw UNREPRESENTABLE;
+      throw new Unrepresentable(`a ${typeof value} has no JSON representation`);
   }
-}
-
-function write(value: unknown, path: string): string {
-  if (value === null) {
-    return 'null';
-  }
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) {
-        throw new CanonicalJsonError(`${path}: ${String(value)} has no JSON representation`);
-      }
-      return JSON.stringify(value);
-    case 'object':
-      return Array.isArray(value) ? writeArray(value, path) : writeObject(value, path);
-    default:
-      throw new CanonicalJsonError(`${path}: a ${typeof value} has no JSON representation`);
-  }
-}
-
-function writeArray(items: readonly unknown[], path: string): string {
-  const parts = items.map((item, i) => (item === undefined ? 'null' : write(item, `${path}[${i}]`)));
-  return `[${parts.join(',')}]`;
-}
-
-function writeObject(value: object, path: string): string {
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) {
-    throw new CanonicalJsonError(`${path}: only plain objects are allowed`);
-  }
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const parts = entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v, `${path}.${k}`)}`);
-  return `{${parts.join(',')}}`;
 }
