@@ -5,9 +5,9 @@ import { createLogger } from '../../src/logger';
 import { PRESENCE_CHANGE_QUEUE, PRESENCE_DEAD_LETTER_QUEUE } from '../../src/jobs/queue-names';
 import { checkInvariants, settle, type TrackedRequest } from '../helpers/chaos-invariants';
 import type { HttpAnswer } from '../helpers/chaos-load';
-import { killAllChildren, runCli } from '../helpers/chaos-process';
+import { runCli } from '../helpers/chaos-process';
 import { ChaosStack } from '../helpers/chaos-stack';
-import { deleteKeys, testRedis, testRedisUrl } from '../helpers/redis';
+import { testRedisUrl } from '../helpers/redis';
 
 /**
  * Scenario 5: bad input at every door. Each bad request gets a clear error (status, stable code, the problem
@@ -38,13 +38,7 @@ describe('bad input at every door', () => {
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await killAllChildren();
-    if (stack !== undefined) {
-      const redis = testRedis();
-      await deleteKeys(redis, stack.prefix);
-      redis.disconnect();
-    }
+    await ChaosStack.dispose(stack, { deleteKeys: true });
   });
 
   type Case = {

@@ -2,10 +2,9 @@ import { observedKey, timelineKey } from '../../src/jobs/keys';
 import { checkInvariants, readRequests, settle, type TrackedRequest } from '../helpers/chaos-invariants';
 import { runLoad, type LoadReport } from '../helpers/chaos-load';
 import { metricSum, scrapeMetrics, waitForMetrics } from '../helpers/chaos-metrics';
-import { killAllChildren } from '../helpers/chaos-process';
 import { freePort } from '../helpers/chaos-redis';
 import { ChaosStack } from '../helpers/chaos-stack';
-import { deleteKeys, testRedis, testRedisUrl } from '../helpers/redis';
+import { testRedisUrl } from '../helpers/redis';
 
 const PRESENCES = ['Available', 'Away', 'Busy', 'Available', 'Meal'];
 
@@ -79,13 +78,7 @@ describe('Genesys Cloud faults', () => {
 
   afterAll(async () => {
     process.stdout.write(`chaos genesys-faults: ${JSON.stringify(figures)}\n`);
-    await stack?.stop();
-    await killAllChildren();
-    if (stack !== undefined) {
-      const redis = testRedis();
-      await deleteKeys(redis, stack.prefix);
-      redis.disconnect();
-    }
+    await ChaosStack.dispose(stack, { deleteKeys: true });
   });
 
   it('opens the breaker on 20 s of 5xx, half-opens, and closes again once Genesys recovers', async () => {

@@ -6,9 +6,8 @@ import { PRESENCE_CHANGE_QUEUE } from '../../src/jobs/queue-names';
 import { checkInvariants, settle } from '../helpers/chaos-invariants';
 import { percentile, runLoad, statusCount } from '../helpers/chaos-load';
 import type { ChaosChild } from '../helpers/chaos-process';
-import { killAllChildren } from '../helpers/chaos-process';
 import { ChaosStack } from '../helpers/chaos-stack';
-import { deleteKeys, testRedis, testRedisUrl } from '../helpers/redis';
+import { testRedisUrl } from '../helpers/redis';
 
 const RATE = 200;
 const DURATION_MS = 60_000;
@@ -34,13 +33,7 @@ describe('load: 200 requests/s for 60 s', () => {
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await killAllChildren();
-    if (stack !== undefined) {
-      const redis = testRedis();
-      await deleteKeys(redis, stack.prefix);
-      redis.disconnect();
-    }
+    await ChaosStack.dispose(stack, { deleteKeys: true });
   });
 
   it('serves every request, drains the backlog, keeps memory flat and loses nothing', async () => {

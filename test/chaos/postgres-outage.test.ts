@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { checkInvariants, readRequests, settle } from '../helpers/chaos-invariants';
 import { runLoad, statusCount } from '../helpers/chaos-load';
-import { killAllChildren } from '../helpers/chaos-process';
 import { TcpProxy } from '../helpers/chaos-proxy';
 import { ChaosStack } from '../helpers/chaos-stack';
 import { testDatabaseUrl } from '../helpers/postgres';
-import { deleteKeys, testRedis, testRedisUrl } from '../helpers/redis';
+import { testRedisUrl } from '../helpers/redis';
 
 const PRESENCES = ['Available', 'Away', 'Busy', 'Available', 'Meal'];
 
@@ -48,14 +47,8 @@ describe('PostgreSQL unreachable for 30 s under audit load', () => {
 
   afterAll(async () => {
     proxy?.restore();
-    await stack?.stop();
-    await killAllChildren();
+    await ChaosStack.dispose(stack, { deleteKeys: true });
     await proxy?.close();
-    if (stack !== undefined) {
-      const redis = testRedis();
-      await deleteKeys(redis, stack.prefix);
-      redis.disconnect();
-    }
     await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { checkInvariants, settle, type TrackedRequest } from '../helpers/chaos-invariants';
-import { killAllChildren } from '../helpers/chaos-process';
 import { RedisClusterFixture } from '../helpers/chaos-cluster';
 import { ChaosStack } from '../helpers/chaos-stack';
 
@@ -42,8 +41,7 @@ describe('Redis Cluster: race workload, two workers, a master killed mid-run', (
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await killAllChildren();
+    await ChaosStack.dispose(stack, { deleteKeys: false });
     await cluster?.destroy();
   });
 

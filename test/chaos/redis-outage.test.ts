@@ -1,6 +1,5 @@
 import { checkInvariants, discoverRequests, settle } from '../helpers/chaos-invariants';
 import { runLoad, statusCount } from '../helpers/chaos-load';
-import { killAllChildren } from '../helpers/chaos-process';
 import { OwnRedis } from '../helpers/chaos-redis';
 import { ChaosStack } from '../helpers/chaos-stack';
 
@@ -28,8 +27,7 @@ describe('Redis restarted and briefly unreachable', () => {
 
   afterAll(async () => {
     redis?.resume();
-    await stack?.stop();
-    await killAllChildren();
+    await ChaosStack.dispose(stack, { deleteKeys: false });
     await redis?.destroy();
   });
 

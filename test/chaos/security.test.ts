@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { checkInvariants, readAuditRecords, settle, type TrackedRequest } from '../helpers/chaos-invariants';
 import type { HttpAnswer } from '../helpers/chaos-load';
-import { killAllChildren, REPO_ROOT } from '../helpers/chaos-process';
+import { REPO_ROOT } from '../helpers/chaos-process';
 import { dumpKeys } from '../helpers/chaos-redis-dump';
 import { scanForSecrets, sharedTokens, type Captured } from '../helpers/chaos-secrets';
 import { ChaosStack } from '../helpers/chaos-stack';
-import { deleteKeys, testRedis, testRedisUrl } from '../helpers/redis';
+import { testRedis, testRedisUrl } from '../helpers/redis';
 
 /**
  * `npm audit --omit=dev`, run once when the file loads. The registry reachable here may refuse the audit
@@ -71,13 +71,7 @@ describe('security', () => {
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await killAllChildren();
-    if (stack !== undefined) {
-      const redis = testRedis();
-      await deleteKeys(redis, stack.prefix);
-      redis.disconnect();
-    }
+    await ChaosStack.dispose(stack, { deleteKeys: true });
   });
 
   it('refuses requests without a key, with a wrong key, or with a malformed Authorization header (401)', async () => {

@@ -3,9 +3,8 @@ import { PRESENCE_CHANGE_QUEUE } from '../../src/jobs/queue-names';
 import type { Redis } from 'ioredis';
 import { checkInvariants, discoverRequests, settle } from '../helpers/chaos-invariants';
 import { runLoad, statusCount } from '../helpers/chaos-load';
-import { killAllChildren } from '../helpers/chaos-process';
 import { ChaosStack } from '../helpers/chaos-stack';
-import { deleteKeys, testRedis, testRedisUrl } from '../helpers/redis';
+import { testRedisUrl } from '../helpers/redis';
 
 const PRESENCES = ['Available', 'Away', 'Busy', 'Meal', 'Available', 'On Queue'];
 
@@ -29,13 +28,7 @@ describe('worker processes killed mid-batch', () => {
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await killAllChildren();
-    if (stack !== undefined) {
-      const redis = testRedis();
-      await deleteKeys(redis, stack.prefix);
-      redis.disconnect();
-    }
+    await ChaosStack.dispose(stack, { deleteKeys: true });
   });
 
   it('recovers the stalled jobs of three SIGKILLed workers and loses no request', async () => {

@@ -9,9 +9,10 @@ import type { EmulatorOptions } from '../../src/emulator/emulator-options';
 import { startTestEmulator, type TestEmulator } from './emulator';
 import type { InvariantInput, TrackedRequest } from './chaos-invariants';
 import { ChaosApi } from './chaos-load';
-import { ChaosChild, REPO_ROOT, startServiceProcess } from './chaos-process';
+import { ChaosChild, killAllChildren, REPO_ROOT, startServiceProcess } from './chaos-process';
 import { freePort } from './chaos-redis';
 import type { Captured, Secret } from './chaos-secrets';
+import { deleteKeys } from './redis';
 
 /** Where a chaos run leaves its logs (gitignored): `test-output/chaos/<name>-<time>/`. */
 export async function runDir(name: string): Promise<string> {
@@ -289,6 +290,25 @@ export class ChaosStack {
       { name: 'wfm API key', value: this.keys.wfm },
       { name: 'reader API key', value: this.keys.reader },
     ];
+  }
+
+  /**
+   * A chaos file's clean-up (safe when `start` failed): {@link stop}, then SIGKILL to any child a failed test left
+   * behind, then — on a Redis that outlives the test (`{url}` target; say `deleteKeys: false` for one the test
+   * destroys itself) — the keys under the stack's prefix.
+   */
+  static async dispose(stack: ChaosStack | undefined, options: { deleteKeys: boolean }): Promise<void> {
+    await stack?.stop();
+    await killAllChildren();
+    const target = stack?.options.redis;
+    if (stack !== undefined && options.deleteKeys && target !== undefined && 'url' in target) {
+      const redis = new Redis(target.url, { maxRetriesPerRequest: 3 });
+      try {
+        await deleteKeys(redis, stack.prefix);
+      } finally {
+        redis.disconnect();
+      }
+    }
   }
 
   /** Graceful stop of every process (SIGTERM; SIGKILL after a grace), the reader client and the emulator. */
