@@ -154,25 +154,6 @@ export class PresenceApplier {
 
   private async write(targets: Target[], batchSize: number): Promise<Settled<Written>[]> {
     const sentAt = this.now();
-    const ok = (
-      t: Target,
-      presence: PresenceState,
-      status: number,
-      correlationId: string | undefined,
-      via: Written['via'],
-    ): Settled<Written> => ({
-      ok: true,
-      value: {
-        kind: 'written',
-        presence,
-        previous: t.previous,
-        note: t.note,
-        status,
-        correlationId,
-        via,
-        batchSize,
-      },
-    });
     if (targets.length === 1) {
       const t = targets[0] as Target;
       this.options.observer?.onBatch?.('patch', 1);
@@ -181,7 +162,7 @@ export class PresenceApplier {
           presenceDefinitionId: t.change.presenceDefinitionId,
           message: t.change.message,
         });
-        return [ok(t, answer.data, answer.status, answer.correlationId, 'patch')];
+        return [written(t, answer.data, answer.status, answer.correlationId, 'patch', batchSize)];
       } catch (err) {
         return UNCERTAIN.has(errorFacts(err).code)
           ? this.readBack(targets, err, sentAt, batchSize)
@@ -213,7 +194,7 @@ export class PresenceApplier {
       if (r === undefined) {
         results[i] = { ok: false, error: new Error(`bulk presence result missing user ${t.change.userId}`) };
       } else if (r.ok) {
-        results[i] = ok(t, r.presence, answer.status, r.correlationId, 'bulk');
+        results[i] = written(t, r.presence, answer.status, r.correlationId, 'bulk', batchSize);
       } else {
         const code = errorFacts(r.error).code;
         if (UNCERTAIN.has(code)) {
@@ -279,20 +260,32 @@ export class PresenceApplier {
     return targets.map((t) => {
       const presence = byUser.get(t.change.userId);
       return check.confirmed.has(t.change.userId) && presence !== undefined
-        ? {
-            ok: true,
-            value: {
-              kind: 'written',
-              presence,
-              previous: t.previous,
-              note: t.note,
-              status: current.status,
-              correlationId: current.correlationId,
-              via: 'read-back',
-              batchSize,
-            },
-          }
+        ? written(t, presence, current.status, current.correlationId, 'read-back', batchSize)
         : { ok: false, error };
     });
   }
+}
+
+/** A target's write that landed, as the applier settles it. */
+function written(
+  t: Target,
+  presence: PresenceState,
+  status: number,
+  correlationId: string | undefined,
+  via: Written['via'],
+  batchSize: number,
+): Settled<Written> {
+  return {
+    ok: true,
+    value: {
+      kind: 'written',
+      presence,
+      previous: t.previous,
+      note: t.note,
+      status,
+      correlationId,
+      via,
+      batchSize,
+    },
+  };
 }
