@@ -140,13 +140,14 @@ async function redrive(config: Config, chosen: DeadLetterJob[], dryRun: boolean)
         say({ result: 'expired' });
         continue;
       }
-      const view = await producer.getAgentView(failed.userId);
-      if (view !== undefined && view.version !== failed.version) {
-        say({ result: 'superseded', agentVersion: view.version, failedVersion: failed.version });
-        continue;
-      }
       if (dryRun) {
-        say({ result: 'would-redrive', userId: failed.userId, presence: failed.presence.id });
+        // What the compare-and-set below would say, read without writing.
+        const view = await producer.getAgentView(failed.userId);
+        say(
+          view !== undefined && view.version !== failed.version
+            ? { result: 'superseded', agentVersion: view.version, failedVersion: failed.version }
+            : { result: 'would-redrive', userId: failed.userId, presence: failed.presence.id },
+        );
         continue;
       }
       try {
@@ -164,9 +165,14 @@ async function redrive(config: Config, chosen: DeadLetterJob[], dryRun: boolean)
         await job.remove();
         say({ result: answer.replayed ? 'replayed' : 'redriven', newRequestId: answer.requestId });
       } catch (err) {
-        const e = err as { code?: unknown; message?: unknown };
+        const e = err as { code?: unknown; message?: unknown; details?: { currentVersion?: unknown } };
         if (e.code === 'VERSION_CONFLICT') {
-          say({ result: 'superseded', failedVersion: failed.version });
+          // The agent has had a newer request since: the If-Match keeps it.
+          say({
+            result: 'superseded',
+            agentVersion: e.details?.currentVersion,
+            failedVersion: failed.version,
+          });
         } else {
           exit = 1;
           say({ result: 'refused', code: e.code, message: typeof e.message === 'string' ? e.message : '' });
