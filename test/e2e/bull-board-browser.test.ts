@@ -49,10 +49,7 @@ describe('Bull Board in a browser', () => {
       HTTP_PORT: '0',
       AUDIT_DIR: join(dataDir, 'audit'),
       TIMESHEET_DIR: join(dataDir, 'timesheets'),
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
       API_KEYS: JSON.stringify([{ name: 'ops', key: ADMIN_KEY, scopes: ['admin'], sources: ['*'] }]),
     });
     const logger = createLogger(

@@ -107,10 +107,7 @@ describe('time tracking over a simulated day', () => {
     const config = loadConfig({
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: prefix,
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
       GENESYS_RATE_BUDGET_PER_MINUTE: '100000',
       LEADER_LEASE_MS: '2000',
       STREAM_TOPICS_PER_CHANNEL: '200',

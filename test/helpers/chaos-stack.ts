@@ -120,10 +120,7 @@ export class ChaosStack {
     const env: Record<string, string> = {
       ...CHAOS_DEFAULTS,
       QUEUE_PREFIX: prefix,
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(httpPort),
       AUDIT_DIR: auditDir,

@@ -14,6 +14,13 @@ export interface TestEmulator {
   admin: EmulatorAdmin;
   /** The running emulator (for `url`, `port`). */
   emulator: RunningEmulator;
+  /** The service settings that point a Genesys client at this emulator (hosts and credentials). */
+  genesysEnv: {
+    GENESYS_API_BASE_URL: string;
+    GENESYS_LOGIN_BASE_URL: string;
+    GENESYS_CLIENT_ID: string;
+    GENESYS_CLIENT_SECRET: string;
+  };
   stop(): Promise<void>;
 }
 
@@ -29,6 +36,12 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     clientSecret: emulator.clientSecret,
     admin: emulator.admin,
     emulator,
+    genesysEnv: {
+      GENESYS_API_BASE_URL: emulator.url,
+      GENESYS_LOGIN_BASE_URL: emulator.url,
+      GENESYS_CLIENT_ID: emulator.clientId,
+      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+    },
     stop: () => emulator.close(),
   };
 }

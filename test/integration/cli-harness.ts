@@ -5,10 +5,7 @@ export function cliEnv(h: PipelineHarness): Record<string, string> {
   return {
     REDIS_URL: h.config.REDIS_URL,
     QUEUE_PREFIX: h.prefix,
-    GENESYS_API_BASE_URL: h.emulator.baseUrl,
-    GENESYS_LOGIN_BASE_URL: h.emulator.baseUrl,
-    GENESYS_CLIENT_ID: h.emulator.clientId,
-    GENESYS_CLIENT_SECRET: h.emulator.clientSecret,
+    ...h.emulator.genesysEnv,
     LOG_LEVEL: 'silent',
   };
 }

@@ -70,10 +70,7 @@ describe('HTTP API on the real pipeline (Redis + emulator)', () => {
       QUEUE_PREFIX: prefix,
       HTTP_PORT: '0',
       API_KEYS,
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
       ...extra,
     });
   }

@@ -142,10 +142,7 @@ export class PipelineHarness {
     this.config = loadConfig({
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: this.prefix,
-      GENESYS_API_BASE_URL: this.emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: this.emulator.baseUrl,
-      GENESYS_CLIENT_ID: this.emulator.clientId,
-      GENESYS_CLIENT_SECRET: this.emulator.clientSecret,
+      ...this.emulator.genesysEnv,
       GENESYS_RETRIES: '1',
       JOB_BACKOFF_MS: '50',
       AGENT_LEASE_MS: '5000',

@@ -47,10 +47,7 @@ export class SweepHarness {
     h.config = loadConfig({
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: h.prefix,
-      GENESYS_API_BASE_URL: h.emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: h.emulator.baseUrl,
-      GENESYS_CLIENT_ID: h.emulator.clientId,
-      GENESYS_CLIENT_SECRET: h.emulator.clientSecret,
+      ...h.emulator.genesysEnv,
       GENESYS_RETRIES: '1',
       GENESYS_RATE_BUDGET_PER_MINUTE: '100000',
       BREAKER_RESET_MS: '500',

@@ -39,10 +39,7 @@ describe('service lifecycle', () => {
       QUEUE_PREFIX: prefix,
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
       API_KEYS: JSON.stringify([{ name: 'ops', key: ADMIN_KEY, scopes: ['admin'], sources: ['*'] }]),
       ...extra,
     });

@@ -58,10 +58,7 @@ describe('worker role timesheet time zone', () => {
       QUEUE_PREFIX: prefix,
       AUDIT_DIR: join(dataDir, 'audit'),
       TIMESHEET_DIR: timesheets,
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
     });
     service = await buildService(config, { roles: ['worker'], logger: silent() });
     await service.start();

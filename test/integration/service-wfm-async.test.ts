@@ -77,10 +77,7 @@ describe('async WFM schedule search through the stream role', () => {
       QUEUE_PREFIX: prefix,
       AUDIT_DIR: join(dataDir, prefix, 'audit'),
       TIMESHEET_DIR: join(dataDir, prefix, 'timesheets'),
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
       SCHEDULE_SEARCH_WAIT_MS: '10000',
     });
 

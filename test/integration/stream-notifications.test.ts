@@ -87,10 +87,7 @@ describe('notifications consumer against the emulator', () => {
       config: loadConfig({
         REDIS_URL: testRedisUrl(),
         QUEUE_PREFIX: prefix,
-        GENESYS_API_BASE_URL: emulator.baseUrl,
-        GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-        GENESYS_CLIENT_ID: emulator.clientId,
-        GENESYS_CLIENT_SECRET: emulator.clientSecret,
+        ...emulator.genesysEnv,
       }),
       redis,
       logger,

@@ -41,10 +41,7 @@ describe('stream role: one active consumer across processes', () => {
     config = loadConfig({
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: prefix,
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_CLIENT_ID: emulator.clientId,
-      GENESYS_CLIENT_SECRET: emulator.clientSecret,
+      ...emulator.genesysEnv,
       LEADER_LEASE_MS: String(LEASE_MS),
       STREAM_RECONNECT_MIN_MS: '10',
       STREAM_RECONNECT_MAX_MS: '100',
