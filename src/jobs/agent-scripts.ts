@@ -207,33 +207,39 @@ return {'ok', outcome, redis.call('HGETALL', req)}
 `);
 
 /**
+ * Lua `markAudited(key)`: sets `outcomeAudited` on the request record `key` if it exists and is decided (never
+ * recreates an expired record) → 1 | 0. Shared by the scripts that mark a record.
+ */
+const MARK_AUDITED_LUA = `
+local function markAudited(key)
+  local status = redis.call('HGET', key, 'status')
+  if status and status ~= 'pending' then
+    redis.call('HSET', key, 'outcomeAudited', '1')
+    return 1
+  end
+  return 0
+end
+`;
+
+/**
  * KEYS: request record. Notes that the request's terminal audit event was queued (`outcomeAudited`), so a job
  * that finds the request decided need not emit it again. Only on an existing, decided record (never recreates an
  * expired one) → 1 | 0.
  */
-export const MARK_AUDITED_SCRIPT = new RedisScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if status and status ~= 'pending' then
-  redis.call('HSET', KEYS[1], 'outcomeAudited', '1')
-  return 1
-end
-return 0
+export const MARK_AUDITED_SCRIPT = new RedisScript(`${MARK_AUDITED_LUA}
+return markAudited(KEYS[1])
 `);
 
 /**
  * KEYS: enqueue outbox, [superseded request record]. ARGV: requestId.
  * The producer's last step for a request whose job was added: removes it from the outbox and, when it superseded a
- * request whose outcome event the producer queued, marks that record as MARK_AUDITED_SCRIPT does, in one call.
+ * request whose outcome event the producer queued, marks that record (`markAudited`), in one call.
  * Single-node Redis only (the outbox and the record are in different cluster slots) → 1 when a record was marked.
  */
-export const SETTLE_ENQUEUE_SCRIPT = new RedisScript(`
+export const SETTLE_ENQUEUE_SCRIPT = new RedisScript(`${MARK_AUDITED_LUA}
 redis.call('ZREM', KEYS[1], ARGV[1])
 if KEYS[2] then
-  local status = redis.call('HGET', KEYS[2], 'status')
-  if status and status ~= 'pending' then
-    redis.call('HSET', KEYS[2], 'outcomeAudited', '1')
-    return 1
-  end
+  return markAudited(KEYS[2])
 end
 return 0
 `);
